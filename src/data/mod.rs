@@ -1,0 +1,69 @@
+//! The ground: image sets, the file formats they come from, and batches.
+
+mod idx;
+mod image_set;
+mod rng;
+
+pub use idx::{IdxError, MAX_DECOMPRESSED_BYTES, gunzip_limited, read_idx, read_idx_pair};
+pub use image_set::{Batches, ImageSet, ImageShape};
+pub use rng::Rng;
+
+/// Reading a dataset from disk (the native trainer, tests and benchmarks).
+#[cfg(not(target_arch = "wasm32"))]
+mod files {
+    use std::path::{Path, PathBuf};
+
+    use super::{IdxError, ImageSet, read_idx_pair};
+
+    #[derive(Debug, thiserror::Error)]
+    pub enum FileError {
+        #[error("{path}: {source}")]
+        Io {
+            path: PathBuf,
+            source: std::io::Error,
+        },
+        #[error("{path}: {source}")]
+        Idx { path: PathBuf, source: IdxError },
+    }
+
+    fn read(path: &Path) -> Result<Vec<u8>, FileError> {
+        std::fs::read(path).map_err(|source| FileError::Io {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// An IDX images file (raw or gzipped) and its optional labels file.
+    pub fn read_idx_files(images: &Path, labels: Option<&Path>) -> Result<ImageSet, FileError> {
+        let image_bytes = read(images)?;
+        let label_bytes = labels.map(read).transpose()?;
+        read_idx_pair(&image_bytes, label_bytes.as_deref()).map_err(|source| FileError::Idx {
+            path: images.to_owned(),
+            source,
+        })
+    }
+
+    /// The bundled MNIST test set (10,000 digits) from the project's `assets/`.
+    pub fn bundled_mnist() -> Result<ImageSet, FileError> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
+        read_idx_files(
+            &dir.join("t10k-images-idx3-ubyte.gz"),
+            Some(&dir.join("t10k-labels-idx1-ubyte.gz")),
+        )
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use files::{FileError, bundled_mnist, read_idx_files};
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bundled_mnist_has_the_known_labels() {
+        let set = super::bundled_mnist().expect("assets/mnist should be readable");
+        assert_eq!(set.len(), 10_000);
+        assert_eq!(set.shape, super::ImageShape::MNIST);
+        let labels = set.labels.expect("MNIST comes with labels");
+        assert_eq!(labels[..10], [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
+    }
+}

@@ -1,0 +1,284 @@
+//! Model files: bytes (the browser has no file system) that say what they hold.
+//!
+//! Layout: `VAEPLAY` magic, format version (u32 LE), header length (u32 LE), a JSON header
+//! (config, hyperparameters, step, section lengths, free-form metadata), then the sections:
+//! burnpack records of the model, the discriminator and, for resuming, both optimizers.
+
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, Device};
+use serde::{Deserialize, Serialize};
+
+use super::training::Trainer;
+use super::{ConfigError, Hyper, Vae, VaeConfig};
+
+const MAGIC: &[u8; 7] = b"VAEPLAY";
+pub const FORMAT_VERSION: u32 = 1;
+/// A header is a few hundred bytes; anything near this is not one of ours.
+const MAX_HEADER_BYTES: usize = 1 << 20;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum CheckpointError {
+    #[error("not a VAE Playground model file")]
+    NotACheckpoint,
+    #[error("model file format {found} is newer than this version reads ({FORMAT_VERSION})")]
+    Version { found: u32 },
+    #[error("the file is cut short: {expected} bytes expected, {found} present")]
+    Truncated { expected: usize, found: usize },
+    #[error("the file's header is damaged: {0}")]
+    Header(String),
+    #[error("the file holds {file}, but the current model is {current}")]
+    Architecture { file: String, current: String },
+    #[error("the file's {section} do not fit its model: {reason}")]
+    Weights {
+        section: &'static str,
+        reason: String,
+    },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("could not encode the {0}")]
+    Encode(&'static str),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Header {
+    config: VaeConfig,
+    hyper: Hyper,
+    step: u64,
+    /// The noise generator's state, so that a resumed run draws what the original would have.
+    rng_state: u64,
+    meta: serde_json::Value,
+    sections: Vec<(String, usize)>,
+}
+
+/// A saved model: weights, config and (optionally) what is needed to resume training.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    pub config: VaeConfig,
+    pub hyper: Hyper,
+    pub step: u64,
+    rng_state: u64,
+    /// What the caller keeps beside the model (dataset name, loss history, …).
+    pub meta: serde_json::Value,
+    model: Vec<u8>,
+    discriminator: Vec<u8>,
+    /// Both optimizers' states, when saved for resuming.
+    optimizers: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+const MODEL: &str = "model";
+const DISCRIMINATOR: &str = "discriminator";
+const OPTIMIZER: &str = "optimizer";
+const DISCRIMINATOR_OPTIMIZER: &str = "discriminator_optimizer";
+
+fn record_bytes<M: Module>(module: &M, what: &'static str) -> Result<Vec<u8>, CheckpointError> {
+    module
+        .clone()
+        .into_record()
+        .into_bytes()
+        .map(|b| b.to_vec())
+        .map_err(|_| CheckpointError::Encode(what))
+}
+
+fn load_module<M: Module>(module: M, bytes: &[u8], section: &'static str) -> Result<M, CheckpointError> {
+    let weights = |reason: String| CheckpointError::Weights { section, reason };
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
+        .map_err(|e| weights(format!("{e:?}")))?;
+    module
+        .try_load_record(record)
+        .map_err(|e| weights(format!("{e:?}")))
+}
+
+impl Checkpoint {
+    /// Captures `trainer`; with `resumable`, its optimizers too (about 3× the size).
+    pub fn from_trainer(
+        trainer: &Trainer,
+        meta: serde_json::Value,
+        resumable: bool,
+    ) -> Result<Self, CheckpointError> {
+        let (vae, discriminator, optim, discriminator_optim) = trainer.parts();
+        let optimizers = if resumable {
+            let encode = |o: &burn::optim::ModuleOptimizer, what| {
+                o.into_bytes()
+                    .map(|b| b.to_vec())
+                    .map_err(|_| CheckpointError::Encode(what))
+            };
+            Some((
+                encode(optim, OPTIMIZER)?,
+                encode(discriminator_optim, DISCRIMINATOR_OPTIMIZER)?,
+            ))
+        } else {
+            None
+        };
+        Ok(Self {
+            config: trainer.config().clone(),
+            hyper: trainer.hyper.clone(),
+            step: trainer.steps(),
+            rng_state: trainer.rng_state(),
+            meta,
+            model: record_bytes(vae, MODEL)?,
+            discriminator: record_bytes(discriminator, DISCRIMINATOR)?,
+            optimizers,
+        })
+    }
+
+    pub fn resumable(&self) -> bool {
+        self.optimizers.is_some()
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut sections = vec![
+            (MODEL, &self.model),
+            (DISCRIMINATOR, &self.discriminator),
+        ];
+        if let Some((optim, discriminator_optim)) = &self.optimizers {
+            sections.push((OPTIMIZER, optim));
+            sections.push((DISCRIMINATOR_OPTIMIZER, discriminator_optim));
+        }
+        let header = Header {
+            config: self.config.clone(),
+            hyper: self.hyper.clone(),
+            step: self.step,
+            rng_state: self.rng_state,
+            meta: self.meta.clone(),
+            sections: sections
+                .iter()
+                .map(|(name, bytes)| (name.to_string(), bytes.len()))
+                .collect(),
+        };
+        let header = serde_json::to_vec(&header).expect("a header of plain data should serialise");
+        let mut out = Vec::with_capacity(
+            15 + header.len() + sections.iter().map(|(_, b)| b.len()).sum::<usize>(),
+        );
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        out.extend_from_slice(&header);
+        for (_, bytes) in sections {
+            out.extend_from_slice(bytes);
+        }
+        out
+    }
+
+    /// Parses a file; never panics, whatever the bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CheckpointError> {
+        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+            return Err(CheckpointError::NotACheckpoint);
+        }
+        let u32_at = |at: usize| -> Result<u32, CheckpointError> {
+            bytes
+                .get(at..at + 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .ok_or(CheckpointError::Truncated {
+                    expected: at + 4,
+                    found: bytes.len(),
+                })
+        };
+        let version = u32_at(7)?;
+        if version > FORMAT_VERSION || version == 0 {
+            return Err(CheckpointError::Version { found: version });
+        }
+        let header_len = u32_at(11)? as usize;
+        if header_len > MAX_HEADER_BYTES {
+            return Err(CheckpointError::Header(format!("{header_len} bytes long")));
+        }
+        let body = 15 + header_len;
+        let header = bytes.get(15..body).ok_or(CheckpointError::Truncated {
+            expected: body,
+            found: bytes.len(),
+        })?;
+        let header: Header =
+            serde_json::from_slice(header).map_err(|e| CheckpointError::Header(e.to_string()))?;
+        header.config.validate()?;
+
+        let expected = header
+            .sections
+            .iter()
+            .try_fold(body, |acc, (_, len)| acc.checked_add(*len))
+            .ok_or_else(|| CheckpointError::Header("section lengths overflow".into()))?;
+        if bytes.len() < expected {
+            return Err(CheckpointError::Truncated {
+                expected,
+                found: bytes.len(),
+            });
+        }
+        let mut at = body;
+        let mut section = |name: &str| {
+            let len = header
+                .sections
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, len)| *len)?;
+            let found = bytes[at..at + len].to_vec();
+            at += len;
+            Some(found)
+        };
+        let model = section(MODEL).ok_or_else(|| CheckpointError::Header("no model".into()))?;
+        let discriminator = section(DISCRIMINATOR)
+            .ok_or_else(|| CheckpointError::Header("no discriminator".into()))?;
+        let optimizers = section(OPTIMIZER).zip(section(DISCRIMINATOR_OPTIMIZER));
+        Ok(Self {
+            config: header.config,
+            hyper: header.hyper,
+            step: header.step,
+            rng_state: header.rng_state,
+            meta: header.meta,
+            model,
+            discriminator,
+            optimizers,
+        })
+    }
+
+    /// The model alone, for decoding and encoding (no autodiff).
+    pub fn vae(&self, device: &Device) -> Result<Vae, CheckpointError> {
+        let device = device.clone().without_autodiff();
+        load_module(self.config.init(&device)?, &self.model, "model weights")
+    }
+
+    /// A trainer that carries on from this file (or starts new optimizers, when it holds none).
+    pub fn into_trainer(self, seed: u64, device: &Device) -> Result<Trainer, CheckpointError> {
+        let mut trainer = Trainer::new(self.config.clone(), self.hyper.clone(), seed, device)
+            .map_err(|e| CheckpointError::Header(e.to_string()))?;
+        self.load_into(&mut trainer)?;
+        Ok(trainer)
+    }
+
+    /// Replaces `trainer`'s weights (and optimizer state, when saved) with this file's. On any
+    /// error the trainer is left exactly as it was.
+    pub fn load_into(self, trainer: &mut Trainer) -> Result<(), CheckpointError> {
+        if &self.config != trainer.config() {
+            return Err(CheckpointError::Architecture {
+                file: self.config.name(),
+                current: trainer.config().name(),
+            });
+        }
+        let (vae, discriminator, _, _) = trainer.parts();
+        let vae = load_module(vae.clone(), &self.model, "model weights")?;
+        let discriminator = load_module(
+            discriminator.clone(),
+            &self.discriminator,
+            "discriminator weights",
+        )?;
+        let (optim, discriminator_optim) = match &self.optimizers {
+            Some((optim, discriminator_optim)) => {
+                let load = |bytes: &[u8], section| {
+                    let (fresh, _) = Trainer::fresh_optimizers();
+                    fresh
+                        .from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
+                        .map_err(|e| CheckpointError::Weights {
+                            section,
+                            reason: format!("{e:?}"),
+                        })
+                };
+                (
+                    load(optim, "optimizer state")?,
+                    load(discriminator_optim, "discriminator optimizer state")?,
+                )
+            }
+            None => Trainer::fresh_optimizers(),
+        };
+        trainer.restore(vae, discriminator, optim, discriminator_optim, self.step, self.rng_state);
+        trainer.hyper = self.hyper;
+        Ok(())
+    }
+}

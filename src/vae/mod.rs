@@ -1,0 +1,17 @@
+//! The VAE: model, loss, discriminator, training and checkpoints. Uses `data`; no web code.
+
+mod checkpoint;
+mod config;
+mod discriminator;
+pub mod loss;
+mod model;
+mod training;
+
+pub use checkpoint::{Checkpoint, CheckpointError, FORMAT_VERSION};
+pub use config::{Architecture, ConfigError, Likelihood, VaeConfig};
+pub use discriminator::Discriminator;
+pub use model::{Posterior, Vae};
+pub use training::{DiscriminatorReport, Evaluation, Hyper, StepReport, TrainError, Trainer};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,272 @@
+//! Training and checkpoint tests on the CPU backend, with real MNIST digits.
+
+use std::sync::OnceLock;
+
+use burn::prelude::*;
+use burn::tensor::TensorData;
+use pollster::block_on;
+
+use super::*;
+use crate::data::{Batches, ImageSet, bundled_mnist};
+
+fn mnist() -> &'static ImageSet {
+    static SET: OnceLock<ImageSet> = OnceLock::new();
+    SET.get_or_init(|| bundled_mnist().expect("assets/mnist should be readable"))
+}
+
+fn train(trainer: &mut Trainer, set: &ImageSet, steps: usize, seed: u64) -> Vec<StepReport> {
+    let mut batches = Batches::new(set.len(), seed);
+    (0..steps)
+        .map(|_| {
+            let batch = set.batch(&batches.next_batch(trainer.hyper.batch_size), trainer.device());
+            block_on(trainer.step(batch)).expect("a step on the CPU backend should run")
+        })
+        .collect()
+}
+
+fn negative_elbo(trainer: &Trainer, set: &ImageSet) -> f32 {
+    let all: Vec<usize> = (0..set.len()).collect();
+    let evaluation = block_on(trainer.evaluate(set.batch(&all, trainer.device())))
+        .expect("evaluation on the CPU backend should run");
+    evaluation.negative_elbo()
+}
+
+fn decode_grid(vae: &Vae) -> Vec<f32> {
+    let device = Device::flex();
+    let z: Vec<f32> = (0..50).map(|i| (i as f32 - 25.0) / 8.0).collect();
+    let z = Tensor::from_data(TensorData::new(z, [25, 2]), &device);
+    block_on(vae.decode(z).into_data_async())
+        .expect("decoding on the CPU backend should run")
+        .try_to_vec()
+        .expect("images should be f32")
+}
+
+#[test]
+fn gradients_reach_mean_and_variance_through_the_sample() {
+    let device = Device::flex().autodiff();
+    let mean = Tensor::<2>::from_floats([[0.5, -1.0]], &device).require_grad();
+    let log_var = Tensor::<2>::from_floats([[0.2, -0.4]], &device).require_grad();
+    let epsilon = Tensor::<2>::from_floats([[1.5, -0.5]], &device);
+    let posterior = Posterior {
+        mean: mean.clone(),
+        log_var: log_var.clone(),
+    };
+    // d/dμ Σz² = 2z and d/dlogσ² Σz² = 2z · ε · σ/2.
+    let z = posterior.sample(epsilon);
+    let grads = z.clone().square().sum().backward();
+    let read = |t: Tensor<2>| -> Vec<f32> {
+        block_on(t.into_data_async())
+            .expect("reads should work")
+            .try_to_vec()
+            .expect("f32")
+    };
+    let z = read(z.detach());
+    let grad_mean = read(mean.grad(&grads).expect("μ should get a gradient"));
+    let grad_log_var = read(log_var.grad(&grads).expect("log σ² should get a gradient"));
+    for d in 0..2 {
+        let (eps, lv) = ([1.5f32, -0.5][d], [0.2f32, -0.4][d]);
+        assert!((grad_mean[d] - 2.0 * z[d]).abs() < 1e-5);
+        let expected = 2.0 * z[d] * eps * 0.5 * (0.5 * lv).exp();
+        assert!((grad_log_var[d] - expected).abs() < 1e-5);
+        assert!(grad_log_var[d].abs() > 0.1, "σ's gradient should not vanish here");
+    }
+}
+
+#[test]
+fn mlp2_learns_mnist() {
+    let mut set = mnist().take(4000);
+    let held_out = set.split_off(1000);
+    let device = Device::flex();
+    let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 1, &device)
+        .expect("VAE-MLP-2 should build");
+    let before = negative_elbo(&trainer, &held_out);
+    let reports = train(&mut trainer, &set, 240, 1);
+    let after = negative_elbo(&trainer, &held_out);
+    eprintln!("held-out −ELBO: {before:.1} → {after:.1} nats");
+    assert!(before > 500.0, "an untrained model scores about 540 nats, not {before}");
+    assert!(after < 215.0, "10 epochs of 3,000 digits should reach under 215 nats, not {after}");
+    assert!(reports.iter().all(|r| r.applied));
+    let last = reports.last().expect("steps were run");
+    assert_eq!(last.step, 240);
+    assert!((last.total - (last.reconstruction + last.kl)).abs() < 1e-2);
+    assert!(last.kl > 1.0, "the posterior should carry information");
+}
+
+#[test]
+fn the_discriminator_learns_to_tell_real_from_generated() {
+    let set = mnist().take(2000);
+    let hyper = Hyper {
+        discriminator: true,
+        gamma: 1.0,
+        discriminator_learning_rate: 1e-3,
+        batch_size: 64,
+        ..Hyper::default()
+    };
+    let mut trainer = Trainer::new(VaeConfig::mlp2(), hyper, 2, &Device::flex())
+        .expect("VAE-MLP-2 should build");
+    let reports = train(&mut trainer, &set, 40, 2);
+    let d: Vec<&DiscriminatorReport> = reports
+        .iter()
+        .map(|r| r.discriminator.as_ref().expect("D is on"))
+        .collect();
+    let late_accuracy = d[30..].iter().map(|r| r.accuracy).sum::<f32>() / 10.0;
+    eprintln!("D accuracy: first {:.2}, last ten {late_accuracy:.2}", d[0].accuracy);
+    assert!(late_accuracy > 0.75, "D should beat chance clearly, got {late_accuracy}");
+    assert!(d.iter().all(|r| r.loss.is_finite() && r.adversarial.is_finite()));
+
+    // Off again between steps: no D report, training carries on.
+    trainer.hyper.discriminator = false;
+    let report = &train(&mut trainer, &set, 1, 3)[0];
+    assert!(report.discriminator.is_none() && report.applied);
+}
+
+#[test]
+fn a_non_finite_step_is_not_applied() {
+    let set = mnist().take(256);
+    let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 3, &Device::flex())
+        .expect("VAE-MLP-2 should build");
+    let before = decode_grid(&trainer.inference_model());
+    let mut values = set.pixels[..128 * 784].to_vec();
+    values[5] = f32::NAN;
+    let poisoned = Tensor::from_data(TensorData::new(values, [128, 784]), trainer.device());
+    let report = block_on(trainer.step(poisoned)).expect("the step should run");
+    assert!(!report.applied);
+    assert!(!report.total.is_finite());
+    assert_eq!(report.step, 0);
+    assert_eq!(decode_grid(&trainer.inference_model()), before);
+    // A learning rate of ∞ makes the weights non-finite on the next step, which is then refused.
+    trainer.hyper.learning_rate = f64::INFINITY;
+    train(&mut trainer, &set, 1, 4);
+    trainer.hyper.learning_rate = 1e-3;
+    let report = &train(&mut trainer, &set, 1, 5)[0];
+    assert!(!report.applied);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_losses() {
+    let set = mnist().take(512);
+    let run = |seed| {
+        let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), seed, &Device::flex())
+            .expect("VAE-MLP-2 should build");
+        train(&mut trainer, &set, 5, 9)
+            .into_iter()
+            .map(|r| (r.reconstruction, r.kl))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(4), run(4));
+    assert_ne!(run(4), run(5));
+}
+
+#[test]
+fn checkpoints_round_trip_and_resume_exactly() {
+    let set = mnist().take(512);
+    let device = Device::flex();
+    let mut original = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 6, &device)
+        .expect("VAE-MLP-2 should build");
+    train(&mut original, &set, 3, 10);
+    let meta = serde_json::json!({ "dataset": "mnist" });
+    let bytes = Checkpoint::from_trainer(&original, meta.clone(), true)
+        .expect("saving should work")
+        .to_bytes();
+
+    let loaded = Checkpoint::from_bytes(&bytes).expect("our own file should load");
+    assert_eq!(loaded.step, 3);
+    assert_eq!(loaded.meta, meta);
+    assert!(loaded.resumable());
+    let vae = loaded.vae(&device).expect("the weights should fit");
+    assert_eq!(decode_grid(&vae), decode_grid(&original.inference_model()));
+
+    let mut resumed = loaded.into_trainer(0, &device).expect("resuming should work");
+    assert_eq!(resumed.steps(), 3);
+    let a = train(&mut original, &set, 2, 11);
+    let b = train(&mut resumed, &set, 2, 11);
+    let losses = |r: &[StepReport]| r.iter().map(|r| (r.step, r.total)).collect::<Vec<_>>();
+    assert_eq!(losses(&a), losses(&b));
+
+    let light = Checkpoint::from_trainer(&original, serde_json::Value::Null, false)
+        .expect("saving should work")
+        .to_bytes();
+    assert!(light.len() < bytes.len() / 2, "weights alone are smaller than with Adam's state");
+}
+
+#[test]
+fn bad_checkpoints_give_errors_and_leave_the_model_alone() {
+    let device = Device::flex();
+    let trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 7, &device)
+        .expect("VAE-MLP-2 should build");
+    let bytes = Checkpoint::from_trainer(&trainer, serde_json::Value::Null, false)
+        .expect("saving should work")
+        .to_bytes();
+
+    assert_eq!(
+        Checkpoint::from_bytes(&[]).err(),
+        Some(CheckpointError::NotACheckpoint)
+    );
+    let garbage: Vec<u8> = crate::data::Rng::new(1)
+        .normals(4096)
+        .iter()
+        .map(|x| x.to_bits() as u8)
+        .collect();
+    assert_eq!(
+        Checkpoint::from_bytes(&garbage).err(),
+        Some(CheckpointError::NotACheckpoint)
+    );
+    for cut in [10, 14, 40, bytes.len() / 2, bytes.len() - 1] {
+        assert!(
+            matches!(
+                Checkpoint::from_bytes(&bytes[..cut]),
+                Err(CheckpointError::Truncated { .. } | CheckpointError::Header(_))
+            ),
+            "cut at {cut}"
+        );
+    }
+    let mut newer = bytes.clone();
+    newer[7] = 9;
+    assert_eq!(
+        Checkpoint::from_bytes(&newer).err(),
+        Some(CheckpointError::Version { found: 9 })
+    );
+    // Magic and header intact, weights scrambled.
+    let mut scrambled = bytes.clone();
+    let n = scrambled.len();
+    for b in &mut scrambled[n - 400_000..n - 300_000] {
+        *b = b.wrapping_mul(31).wrapping_add(7);
+    }
+    if let Ok(file) = Checkpoint::from_bytes(&scrambled) {
+        // burnpack may or may not notice flipped float bits; it must never panic.
+        let _ = file.vae(&device);
+    }
+
+    // A conv model's file offered to the MLP trainer.
+    let conv = Trainer::new(VaeConfig::conv(crate::data::ImageShape::MNIST), Hyper::default(), 7, &device)
+        .expect("the conv VAE should build");
+    let conv_file = Checkpoint::from_trainer(&conv, serde_json::Value::Null, false)
+        .expect("saving should work");
+    let mut target = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 8, &device)
+        .expect("VAE-MLP-2 should build");
+    let before = decode_grid(&target.inference_model());
+    assert!(matches!(
+        conv_file.load_into(&mut target),
+        Err(CheckpointError::Architecture { .. })
+    ));
+    assert_eq!(decode_grid(&target.inference_model()), before);
+
+    // A header that lies about the architecture: the weights do not fit.
+    let lying = {
+        let header_start = 15;
+        let old_len = u32::from_le_bytes([bytes[11], bytes[12], bytes[13], bytes[14]]) as usize;
+        let header = String::from_utf8(bytes[header_start..header_start + old_len].to_vec())
+            .expect("the header is JSON")
+            .replacen("\"hidden\":[512]", "\"hidden\":[256]", 1);
+        let mut out = bytes[..11].to_vec();
+        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(&bytes[header_start + old_len..]);
+        out
+    };
+    let file = Checkpoint::from_bytes(&lying).expect("the container itself is intact");
+    assert!(matches!(
+        file.vae(&device),
+        Err(CheckpointError::Weights { .. })
+    ));
+}

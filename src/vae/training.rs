@@ -1,0 +1,380 @@
+use std::sync::Mutex;
+
+use burn::module::{ModuleVisitor, Param};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use burn::tensor::{Transaction, TensorData};
+use serde::{Deserialize, Serialize};
+use web_time::Instant;
+
+use super::loss::{bce_with_logits, kl_standard_normal};
+use super::{ConfigError, Discriminator, Vae, VaeConfig};
+use crate::data::Rng;
+
+/// burn's backends keep one RNG per process: weight initialisation holds this lock around
+/// seeding and drawing so that the same seed gives the same weights while other threads (tests,
+/// benchmarks) draw too.
+static SEED_LOCK: Mutex<()> = Mutex::new(());
+
+/// Hyperparameters that may change between any two steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hyper {
+    pub learning_rate: f64,
+    /// Weight of the KL term.
+    pub beta: f64,
+    /// β rises linearly from 0 over this many steps (0: no warm-up).
+    pub kl_warmup_steps: u64,
+    pub batch_size: usize,
+    /// VAE-GAN: train a discriminator and add γ · its adversarial loss to the ELBO.
+    pub discriminator: bool,
+    pub gamma: f64,
+    pub discriminator_learning_rate: f64,
+}
+
+impl Default for Hyper {
+    fn default() -> Self {
+        Self {
+            learning_rate: 1e-3,
+            beta: 1.0,
+            kl_warmup_steps: 0,
+            batch_size: 128,
+            discriminator: false,
+            gamma: 10.0,
+            discriminator_learning_rate: 2e-4,
+        }
+    }
+}
+
+/// What one step did. Losses are means over the batch, in nats per image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepReport {
+    /// Steps applied so far, this one included if it was applied.
+    pub step: u64,
+    pub reconstruction: f32,
+    pub kl: f32,
+    /// Reconstruction + β·KL (+ γ·adversarial when the discriminator is on).
+    pub total: f32,
+    pub beta: f32,
+    pub grad_norm: f32,
+    /// False when a loss or gradient was NaN or infinite: the weights were left as they were.
+    pub applied: bool,
+    pub discriminator: Option<DiscriminatorReport>,
+    pub step_ms: f64,
+    pub samples_per_s: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiscriminatorReport {
+    /// D's binary cross-entropy on real and generated images (before its update).
+    pub loss: f32,
+    /// D's accuracy on the same images, in [0, 1] (before its update).
+    pub accuracy: f32,
+    /// The decoder's non-saturating loss against D (after D's update).
+    pub adversarial: f32,
+    pub applied: bool,
+}
+
+/// The ELBO terms on held-out images, in nats per image.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub reconstruction: f32,
+    pub kl: f32,
+}
+
+impl Evaluation {
+    /// The negative ELBO (β = 1).
+    pub fn negative_elbo(&self) -> f32 {
+        self.reconstruction + self.kl
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("a batch of {found} values per image does not fit a model of {expected}")]
+    BatchShape { expected: usize, found: usize },
+    #[error("the backend could not read results back: {0}")]
+    Read(String),
+}
+
+/// Owns the model, the discriminator and their optimizers; one `step` per batch.
+pub struct Trainer {
+    config: VaeConfig,
+    device: Device,
+    vae: Vae,
+    optim: ModuleOptimizer,
+    discriminator: Discriminator,
+    discriminator_optim: ModuleOptimizer,
+    rng: Rng,
+    step: u64,
+    pub hyper: Hyper,
+}
+
+/// Width of the discriminator's hidden layer.
+const DISCRIMINATOR_HIDDEN: usize = 256;
+
+fn adam() -> ModuleOptimizer {
+    AdamConfig::new().with_epsilon(1e-8).init()
+}
+
+impl Trainer {
+    /// A fresh model on `device` (autodiff is switched on here), weights drawn from `seed`.
+    pub fn new(config: VaeConfig, hyper: Hyper, seed: u64, device: &Device) -> Result<Self, TrainError> {
+        let device = device.clone().autodiff();
+        let (vae, discriminator) = {
+            let _guard = SEED_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            device.seed(seed);
+            let vae = config.init(&device)?;
+            (vae, Discriminator::new(config.image, DISCRIMINATOR_HIDDEN, &device))
+        };
+        Ok(Self {
+            config,
+            device,
+            vae,
+            optim: adam(),
+            discriminator,
+            discriminator_optim: adam(),
+            rng: Rng::new(seed ^ 0x5EED),
+            step: 0,
+            hyper,
+        })
+    }
+
+    pub fn config(&self) -> &VaeConfig {
+        &self.config
+    }
+
+    /// The autodiff device that batches for [`Trainer::step`] are made on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    pub fn steps(&self) -> u64 {
+        self.step
+    }
+
+    pub fn vae(&self) -> &Vae {
+        &self.vae
+    }
+
+    /// A copy of the model without autodiff, for decoding and encoding outside training.
+    pub fn inference_model(&self) -> Vae {
+        self.vae.valid()
+    }
+
+    fn normals(&mut self, rows: usize) -> Tensor<2> {
+        let latent = self.config.latent;
+        let values = self.rng.normals(rows * latent);
+        Tensor::from_data(TensorData::new(values, [rows, latent]), &self.device)
+    }
+
+    /// β for the next step, after the KL warm-up.
+    fn beta(&self) -> f64 {
+        let warmup = self.hyper.kl_warmup_steps;
+        let ramp = if warmup == 0 {
+            1.0
+        } else {
+            (self.step as f64 / warmup as f64).min(1.0)
+        };
+        self.hyper.beta * ramp
+    }
+
+    /// One step on a batch of images, [batch, pixels] in [0, 1] on [`Trainer::device`].
+    pub async fn step(&mut self, images: Tensor<2>) -> Result<StepReport, TrainError> {
+        let start = Instant::now();
+        let [batch, pixels] = images.dims();
+        if pixels != self.config.image.pixels() {
+            return Err(TrainError::BatchShape {
+                expected: self.config.image.pixels(),
+                found: pixels,
+            });
+        }
+        let beta = self.beta();
+
+        let posterior = self.vae.encode(images.clone());
+        let epsilon = self.normals(batch);
+        let logits = self.vae.decode_logits(posterior.sample(epsilon));
+        let reconstruction = self.vae.reconstruction_loss(logits.clone(), images.clone()).mean();
+        let kl = kl_standard_normal(posterior.mean, posterior.log_var).mean();
+        let mut total = reconstruction.clone() + kl.clone() * beta;
+
+        let mut adversarial = None;
+        let discriminator = if self.hyper.discriminator {
+            // Generated images: reconstructions and decodings of prior samples.
+            let z_prior = self.normals(batch);
+            let fakes = Tensor::cat(vec![logits, self.vae.decode_logits(z_prior)], 0);
+            let fakes = burn::tensor::activation::sigmoid(fakes);
+            let report = self.discrimination_phase(images, fakes.clone().detach()).await?;
+            // Non-saturating: the decoder is scored by how real D now finds its images.
+            let fake_logits = self.discriminator.forward(fakes);
+            let ones = fake_logits.ones_like();
+            let loss = bce_with_logits(fake_logits, ones).mean();
+            total = total + loss.clone() * self.hyper.gamma;
+            adversarial = Some(loss);
+            Some(report)
+        } else {
+            None
+        };
+
+        let grads = GradientsParams::from_grads(total.backward(), &self.vae);
+        let grad_norm = squared_norm(&self.vae, &grads);
+        let mut scalars = vec![reconstruction, kl, total, grad_norm];
+        scalars.extend(adversarial);
+        let values = read_scalars(scalars).await?;
+        let applied = values.iter().all(|v| v.is_finite());
+        if applied {
+            self.vae = self
+                .optim
+                .step(self.hyper.learning_rate, self.vae.clone(), grads);
+            self.step += 1;
+        }
+        let step_ms = start.elapsed().as_secs_f64() * 1000.0;
+        Ok(StepReport {
+            step: self.step,
+            reconstruction: values[0],
+            kl: values[1],
+            total: values[2],
+            beta: beta as f32,
+            grad_norm: values[3].sqrt(),
+            applied,
+            discriminator: discriminator.map(|d| DiscriminatorReport {
+                adversarial: values[4],
+                ..d
+            }),
+            step_ms,
+            samples_per_s: batch as f64 / (step_ms / 1000.0),
+        })
+    }
+
+    /// Updates D with its own optimizer on real images and detached generated ones.
+    async fn discrimination_phase(
+        &mut self,
+        real: Tensor<2>,
+        fakes: Tensor<2>,
+    ) -> Result<DiscriminatorReport, TrainError> {
+        let real_logits = self.discriminator.forward(real);
+        let fake_logits = self.discriminator.forward(fakes);
+        let count = (real_logits.dims()[0] + fake_logits.dims()[0]) as f64;
+        let correct = real_logits.clone().greater_elem(0.0).float().sum()
+            + fake_logits.clone().lower_equal_elem(0.0).float().sum();
+        let loss = bce_with_logits(real_logits.clone(), real_logits.ones_like()).mean()
+            + bce_with_logits(fake_logits.clone(), fake_logits.zeros_like()).mean();
+        let grads = GradientsParams::from_grads(loss.backward(), &self.discriminator);
+        let grad_norm = squared_norm(&self.discriminator, &grads);
+        let values = read_scalars(vec![loss, correct / count, grad_norm]).await?;
+        let applied = values.iter().all(|v| v.is_finite());
+        if applied {
+            self.discriminator = self.discriminator_optim.step(
+                self.hyper.discriminator_learning_rate,
+                self.discriminator.clone(),
+                grads,
+            );
+        }
+        Ok(DiscriminatorReport {
+            loss: values[0],
+            accuracy: values[1],
+            adversarial: f32::NAN,
+            applied,
+        })
+    }
+
+    /// The ELBO terms on `images` ([batch, pixels] on [`Trainer::device`]), with a fixed ε so
+    /// that repeated evaluations of the same weights agree.
+    pub async fn evaluate(&self, images: Tensor<2>) -> Result<Evaluation, TrainError> {
+        let vae = self.inference_model();
+        let images = images.without_autodiff();
+        let [batch, _] = images.dims();
+        let posterior = vae.encode(images.clone());
+        let epsilon = Rng::new(0).normals(batch * self.config.latent);
+        let epsilon = Tensor::from_data(
+            TensorData::new(epsilon, [batch, self.config.latent]),
+            &posterior.mean.device(),
+        );
+        let logits = vae.decode_logits(posterior.sample(epsilon));
+        let reconstruction = vae.reconstruction_loss(logits, images).mean();
+        let kl = kl_standard_normal(posterior.mean, posterior.log_var).mean();
+        let values = read_scalars(vec![reconstruction, kl]).await?;
+        Ok(Evaluation {
+            reconstruction: values[0],
+            kl: values[1],
+        })
+    }
+
+    pub(super) fn parts(&self) -> (&Vae, &Discriminator, &ModuleOptimizer, &ModuleOptimizer) {
+        (
+            &self.vae,
+            &self.discriminator,
+            &self.optim,
+            &self.discriminator_optim,
+        )
+    }
+
+    pub(super) fn restore(
+        &mut self,
+        vae: Vae,
+        discriminator: Discriminator,
+        optim: ModuleOptimizer,
+        discriminator_optim: ModuleOptimizer,
+        step: u64,
+        rng_state: u64,
+    ) {
+        self.rng = Rng::new(rng_state);
+        self.vae = vae;
+        self.discriminator = discriminator;
+        self.optim = optim;
+        self.discriminator_optim = discriminator_optim;
+        self.step = step;
+    }
+
+    pub(super) fn rng_state(&self) -> u64 {
+        self.rng.state()
+    }
+
+    pub(super) fn fresh_optimizers() -> (ModuleOptimizer, ModuleOptimizer) {
+        (adam(), adam())
+    }
+}
+
+/// Reads scalar tensors in one round trip (the browser cannot block, so always async).
+async fn read_scalars(scalars: Vec<Tensor<1>>) -> Result<Vec<f32>, TrainError> {
+    let read = scalars.into_iter().fold(Transaction::default(), |read, t| {
+        read.register(t.without_autodiff())
+    });
+    let data = read
+        .execute_async()
+        .await
+        .map_err(|e| TrainError::Read(format!("{e:?}")))?;
+    data.into_iter()
+        .map(|d| {
+            d.convert::<f32>()
+                .try_to_vec::<f32>()
+                .map_err(|e| TrainError::Read(format!("{e:?}")))
+                .map(|v| v.first().copied().unwrap_or(f32::NAN))
+        })
+        .collect()
+}
+
+/// ‖g‖² over all of `module`'s gradients: NaN or ∞ when any gradient is.
+fn squared_norm<M: Module>(module: &M, grads: &GradientsParams) -> Tensor<1> {
+    struct Visitor<'a> {
+        grads: &'a GradientsParams,
+        total: Option<Tensor<1>>,
+    }
+    impl ModuleVisitor for Visitor<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if let Some(grad) = self.grads.get::<D>(param.id) {
+                let sum = grad.square().sum();
+                self.total = Some(match self.total.take() {
+                    Some(total) => total + sum,
+                    None => sum,
+                });
+            }
+        }
+    }
+    let mut visitor = Visitor { grads, total: None };
+    module.visit(&mut visitor);
+    visitor
+        .total
+        .expect("a model being trained should have at least one gradient")
+}
