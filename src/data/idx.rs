@@ -17,7 +17,10 @@ pub enum IdxError {
     #[error("the header is cut short")]
     TruncatedHeader,
     #[error("expected {expected} dimensions, the file has {found}")]
-    WrongRank { expected: &'static str, found: usize },
+    WrongRank {
+        expected: &'static str,
+        found: usize,
+    },
     #[error("the header promises {expected} bytes of data, the file holds {found}")]
     SizeMismatch { expected: usize, found: usize },
     #[error("{images} images but {labels} labels")]
@@ -157,7 +160,9 @@ pub(crate) mod tests {
     fn gzip(bytes: &[u8]) -> Vec<u8> {
         use std::io::Write;
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        encoder.write_all(bytes).expect("writing to memory should work");
+        encoder
+            .write_all(bytes)
+            .expect("writing to memory should work");
         encoder.finish().expect("finishing in memory should work")
     }
 
@@ -171,7 +176,14 @@ pub(crate) mod tests {
         ] {
             let set = read_idx_pair(&i, Some(&l)).expect("a valid pair should parse");
             assert_eq!(set.len(), 2);
-            assert_eq!(set.shape, ImageShape { width: 2, height: 2, channels: 1 });
+            assert_eq!(
+                set.shape,
+                ImageShape {
+                    width: 2,
+                    height: 2,
+                    channels: 1
+                }
+            );
             assert_eq!(set.image(0), &[0.0, 1.0, 0.0, 0.0]);
             assert_eq!(set.labels, Some(vec![3, 7]));
         }
@@ -189,17 +201,32 @@ pub(crate) mod tests {
     fn bad_files_give_errors() {
         assert_eq!(read_idx(&[]), Err(IdxError::Empty));
         assert_eq!(read_idx(&[0, 0, 8]), Err(IdxError::TruncatedHeader));
-        assert_eq!(read_idx(&[0x89, b'P', b'N', b'G']), Err(IdxError::WrongMagic([0x89, b'P', b'N'])));
+        assert_eq!(
+            read_idx(&[0x89, b'P', b'N', b'G']),
+            Err(IdxError::WrongMagic([0x89, b'P', b'N']))
+        );
         assert_eq!(
             read_idx(&idx(&[2, 2, 2], &[0; 7])),
-            Err(IdxError::SizeMismatch { expected: 8, found: 7 })
+            Err(IdxError::SizeMismatch {
+                expected: 8,
+                found: 7
+            })
         );
-        assert!(matches!(read_idx(&[0x1f, 0x8b, 1, 2, 3]), Err(IdxError::Gzip(_))));
+        assert!(matches!(
+            read_idx(&[0x1f, 0x8b, 1, 2, 3]),
+            Err(IdxError::Gzip(_))
+        ));
         assert_eq!(
             read_idx_pair(&idx(&[2, 1, 1], &[0, 0]), Some(&idx(&[3], &[1, 2, 3]))),
-            Err(IdxError::LabelCount { images: 2, labels: 3 })
+            Err(IdxError::LabelCount {
+                images: 2,
+                labels: 3
+            })
         );
-        assert!(matches!(read_idx_pair(&idx(&[2], &[0, 0]), None), Err(IdxError::WrongRank { .. })));
+        assert!(matches!(
+            read_idx_pair(&idx(&[2], &[0, 0]), None),
+            Err(IdxError::WrongRank { .. })
+        ));
     }
 
     #[test]

@@ -80,7 +80,11 @@ fn record_bytes<M: Module>(module: &M, what: &'static str) -> Result<Vec<u8>, Ch
         .map_err(|_| CheckpointError::Encode(what))
 }
 
-fn load_module<M: Module>(module: M, bytes: &[u8], section: &'static str) -> Result<M, CheckpointError> {
+fn load_module<M: Module>(
+    module: M,
+    bytes: &[u8],
+    section: &'static str,
+) -> Result<M, CheckpointError> {
     let weights = |reason: String| CheckpointError::Weights { section, reason };
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
         .map_err(|e| weights(format!("{e:?}")))?;
@@ -127,10 +131,7 @@ impl Checkpoint {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut sections = vec![
-            (MODEL, &self.model),
-            (DISCRIMINATOR, &self.discriminator),
-        ];
+        let mut sections = vec![(MODEL, &self.model), (DISCRIMINATOR, &self.discriminator)];
         if let Some((optim, discriminator_optim)) = &self.optimizers {
             sections.push((OPTIMIZER, optim));
             sections.push((DISCRIMINATOR_OPTIMIZER, discriminator_optim));
@@ -277,7 +278,14 @@ impl Checkpoint {
             }
             None => Trainer::fresh_optimizers(),
         };
-        trainer.restore(vae, discriminator, optim, discriminator_optim, self.step, self.rng_state);
+        trainer.restore(
+            vae,
+            discriminator,
+            optim,
+            discriminator_optim,
+            self.step,
+            self.rng_state,
+        );
         trainer.hyper = self.hyper;
         Ok(())
     }

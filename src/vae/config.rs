@@ -38,7 +38,9 @@ pub enum ConfigError {
     NoLatent,
     #[error("images must be between 1×1 and 64×64 with 1 or 3 channels, not {0:?}")]
     ImageSize(ImageShape),
-    #[error("{layers} stride-2 convolutions need sides divisible by {divisor}; {width}×{height} are not")]
+    #[error(
+        "{layers} stride-2 convolutions need sides divisible by {divisor}; {width}×{height} are not"
+    )]
     ConvSides {
         layers: usize,
         divisor: usize,

@@ -26,6 +26,7 @@ impl Discriminator {
 
     /// [batch, pixels] in [0, 1] → logits [batch, 1]
     pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
-        self.output.forward(leaky_relu(self.hidden.forward(images), 0.2))
+        self.output
+            .forward(leaky_relu(self.hidden.forward(images), 0.2))
     }
 }

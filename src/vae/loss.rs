@@ -102,6 +102,9 @@ mod tests {
             (closed - monte_carlo).abs() < 0.02,
             "closed form {closed}, Monte Carlo {monte_carlo}"
         );
-        assert!(closed > 0.5, "a KL this far from the prior is clearly positive");
+        assert!(
+            closed > 0.5,
+            "a KL this far from the prior is clearly positive"
+        );
     }
 }

@@ -48,8 +48,18 @@ impl Vae {
                 Decoder::Mlp(MlpDecoder::new(config.image, hidden, config.latent, device)),
             ),
             Architecture::Conv { channels } => (
-                Encoder::Conv(ConvEncoder::new(config.image, channels, config.latent, device)),
-                Decoder::Conv(ConvDecoder::new(config.image, channels, config.latent, device)),
+                Encoder::Conv(ConvEncoder::new(
+                    config.image,
+                    channels,
+                    config.latent,
+                    device,
+                )),
+                Decoder::Conv(ConvDecoder::new(
+                    config.image,
+                    channels,
+                    config.latent,
+                    device,
+                )),
             ),
         };
         let sigma = match config.likelihood {
@@ -96,7 +106,11 @@ impl Vae {
             Likelihood::Bernoulli => loss::bernoulli_nll(logits, images),
             Likelihood::Gaussian { learned, .. } => {
                 let log_sigma = self.log_sigma.val();
-                let log_sigma = if learned { log_sigma } else { log_sigma.detach() };
+                let log_sigma = if learned {
+                    log_sigma
+                } else {
+                    log_sigma.detach()
+                };
                 loss::gaussian_nll(sigmoid(logits), images, log_sigma)
             }
         }
@@ -311,7 +325,9 @@ mod tests {
     #[test]
     fn mlp2_has_the_reference_shape() {
         let device = Device::flex();
-        let vae = VaeConfig::mlp2().init(&device).expect("VAE-MLP-2 should be valid");
+        let vae = VaeConfig::mlp2()
+            .init(&device)
+            .expect("VAE-MLP-2 should be valid");
         // 784·512+512 + 2·(512·2+2) + 2·512+512 + 512·784+784, plus log σ.
         assert_eq!(vae.num_params(), 401_920 + 2052 + 1536 + 402_192 + 1);
         shapes_of(&VaeConfig::mlp2());

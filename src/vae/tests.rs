@@ -18,7 +18,10 @@ fn train(trainer: &mut Trainer, set: &ImageSet, steps: usize, seed: u64) -> Vec<
     let mut batches = Batches::new(set.len(), seed);
     (0..steps)
         .map(|_| {
-            let batch = set.batch(&batches.next_batch(trainer.hyper.batch_size), trainer.device());
+            let batch = set.batch(
+                &batches.next_batch(trainer.hyper.batch_size),
+                trainer.device(),
+            );
             block_on(trainer.step(batch)).expect("a step on the CPU backend should run")
         })
         .collect()
@@ -68,7 +71,10 @@ fn gradients_reach_mean_and_variance_through_the_sample() {
         assert!((grad_mean[d] - 2.0 * z[d]).abs() < 1e-5);
         let expected = 2.0 * z[d] * eps * 0.5 * (0.5 * lv).exp();
         assert!((grad_log_var[d] - expected).abs() < 1e-5);
-        assert!(grad_log_var[d].abs() > 0.1, "σ's gradient should not vanish here");
+        assert!(
+            grad_log_var[d].abs() > 0.1,
+            "σ's gradient should not vanish here"
+        );
     }
 }
 
@@ -83,8 +89,14 @@ fn mlp2_learns_mnist() {
     let reports = train(&mut trainer, &set, 240, 1);
     let after = negative_elbo(&trainer, &held_out);
     eprintln!("held-out −ELBO: {before:.1} → {after:.1} nats");
-    assert!(before > 500.0, "an untrained model scores about 540 nats, not {before}");
-    assert!(after < 215.0, "10 epochs of 3,000 digits should reach under 215 nats, not {after}");
+    assert!(
+        before > 500.0,
+        "an untrained model scores about 540 nats, not {before}"
+    );
+    assert!(
+        after < 195.0,
+        "8 epochs of 3,000 digits should reach under 195 nats (measured: 178), not {after}"
+    );
     assert!(reports.iter().all(|r| r.applied));
     let last = reports.last().expect("steps were run");
     assert_eq!(last.step, 240);
@@ -102,17 +114,26 @@ fn the_discriminator_learns_to_tell_real_from_generated() {
         batch_size: 64,
         ..Hyper::default()
     };
-    let mut trainer = Trainer::new(VaeConfig::mlp2(), hyper, 2, &Device::flex())
-        .expect("VAE-MLP-2 should build");
+    let mut trainer =
+        Trainer::new(VaeConfig::mlp2(), hyper, 2, &Device::flex()).expect("VAE-MLP-2 should build");
     let reports = train(&mut trainer, &set, 40, 2);
     let d: Vec<&DiscriminatorReport> = reports
         .iter()
         .map(|r| r.discriminator.as_ref().expect("D is on"))
         .collect();
     let late_accuracy = d[30..].iter().map(|r| r.accuracy).sum::<f32>() / 10.0;
-    eprintln!("D accuracy: first {:.2}, last ten {late_accuracy:.2}", d[0].accuracy);
-    assert!(late_accuracy > 0.75, "D should beat chance clearly, got {late_accuracy}");
-    assert!(d.iter().all(|r| r.loss.is_finite() && r.adversarial.is_finite()));
+    eprintln!(
+        "D accuracy: first {:.2}, last ten {late_accuracy:.2}",
+        d[0].accuracy
+    );
+    assert!(
+        late_accuracy > 0.75,
+        "D should beat chance clearly, got {late_accuracy}"
+    );
+    assert!(
+        d.iter()
+            .all(|r| r.loss.is_finite() && r.adversarial.is_finite())
+    );
 
     // Off again between steps: no D report, training carries on.
     trainer.hyper.discriminator = false;
@@ -176,7 +197,9 @@ fn checkpoints_round_trip_and_resume_exactly() {
     let vae = loaded.vae(&device).expect("the weights should fit");
     assert_eq!(decode_grid(&vae), decode_grid(&original.inference_model()));
 
-    let mut resumed = loaded.into_trainer(0, &device).expect("resuming should work");
+    let mut resumed = loaded
+        .into_trainer(0, &device)
+        .expect("resuming should work");
     assert_eq!(resumed.steps(), 3);
     let a = train(&mut original, &set, 2, 11);
     let b = train(&mut resumed, &set, 2, 11);
@@ -186,7 +209,10 @@ fn checkpoints_round_trip_and_resume_exactly() {
     let light = Checkpoint::from_trainer(&original, serde_json::Value::Null, false)
         .expect("saving should work")
         .to_bytes();
-    assert!(light.len() < bytes.len() / 2, "weights alone are smaller than with Adam's state");
+    assert!(
+        light.len() < bytes.len() / 2,
+        "weights alone are smaller than with Adam's state"
+    );
 }
 
 #[test]
@@ -238,8 +264,13 @@ fn bad_checkpoints_give_errors_and_leave_the_model_alone() {
     }
 
     // A conv model's file offered to the MLP trainer.
-    let conv = Trainer::new(VaeConfig::conv(crate::data::ImageShape::MNIST), Hyper::default(), 7, &device)
-        .expect("the conv VAE should build");
+    let conv = Trainer::new(
+        VaeConfig::conv(crate::data::ImageShape::MNIST),
+        Hyper::default(),
+        7,
+        &device,
+    )
+    .expect("the conv VAE should build");
     let conv_file = Checkpoint::from_trainer(&conv, serde_json::Value::Null, false)
         .expect("saving should work");
     let mut target = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 8, &device)

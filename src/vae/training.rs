@@ -3,7 +3,7 @@ use std::sync::Mutex;
 use burn::module::{ModuleVisitor, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
-use burn::tensor::{Transaction, TensorData};
+use burn::tensor::{TensorData, Transaction};
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
@@ -120,13 +120,23 @@ fn adam() -> ModuleOptimizer {
 
 impl Trainer {
     /// A fresh model on `device` (autodiff is switched on here), weights drawn from `seed`.
-    pub fn new(config: VaeConfig, hyper: Hyper, seed: u64, device: &Device) -> Result<Self, TrainError> {
+    pub fn new(
+        config: VaeConfig,
+        hyper: Hyper,
+        seed: u64,
+        device: &Device,
+    ) -> Result<Self, TrainError> {
         let device = device.clone().autodiff();
         let (vae, discriminator) = {
-            let _guard = SEED_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let _guard = SEED_LOCK
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             device.seed(seed);
             let vae = config.init(&device)?;
-            (vae, Discriminator::new(config.image, DISCRIMINATOR_HIDDEN, &device))
+            (
+                vae,
+                Discriminator::new(config.image, DISCRIMINATOR_HIDDEN, &device),
+            )
         };
         Ok(Self {
             config,
@@ -195,7 +205,10 @@ impl Trainer {
         let posterior = self.vae.encode(images.clone());
         let epsilon = self.normals(batch);
         let logits = self.vae.decode_logits(posterior.sample(epsilon));
-        let reconstruction = self.vae.reconstruction_loss(logits.clone(), images.clone()).mean();
+        let reconstruction = self
+            .vae
+            .reconstruction_loss(logits.clone(), images.clone())
+            .mean();
         let kl = kl_standard_normal(posterior.mean, posterior.log_var).mean();
         let mut total = reconstruction.clone() + kl.clone() * beta;
 
@@ -205,7 +218,9 @@ impl Trainer {
             let z_prior = self.normals(batch);
             let fakes = Tensor::cat(vec![logits, self.vae.decode_logits(z_prior)], 0);
             let fakes = burn::tensor::activation::sigmoid(fakes);
-            let report = self.discrimination_phase(images, fakes.clone().detach()).await?;
+            let report = self
+                .discrimination_phase(images, fakes.clone().detach())
+                .await?;
             // Non-saturating: the decoder is scored by how real D now finds its images.
             let fake_logits = self.discriminator.forward(fakes);
             let ones = fake_logits.ones_like();

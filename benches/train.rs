@@ -1,0 +1,155 @@
+//! Training throughput and decode latency of VAE-MLP-2 on the CPU backend, with 1 and 2
+//! threads, beside PyTorch on the same machine in the same run when it is installed.
+//!
+//! `cargo bench --bench train` (set TORCH_PYTHON to a python with torch; STEPS to change the
+//! measured steps). Prints numbers; asserts nothing about them.
+
+use std::process::Command;
+use std::time::Instant;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use pollster::block_on;
+use vae_playground::data::{Batches, bundled_mnist};
+use vae_playground::vae::{Hyper, Trainer, VaeConfig};
+
+const BATCH: usize = 128;
+const WARMUP_STEPS: usize = 20;
+
+struct Figures {
+    samples_per_s: f64,
+    decode_1_ms: f64,
+    decode_400_ms: f64,
+}
+
+fn median_ms(repeats: usize, mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// Runs in a child process with RAYON_NUM_THREADS set, so that each thread count gets its own
+/// thread pool.
+fn measure(steps: usize) -> Figures {
+    let set = bundled_mnist().expect("assets/mnist should be readable");
+    let device = Device::flex();
+    let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 0, &device)
+        .expect("VAE-MLP-2 should build");
+    let mut batches = Batches::new(set.len(), 0);
+    let mut run = |n: usize| {
+        for _ in 0..n {
+            let batch = set.batch(&batches.next_batch(BATCH), trainer.device());
+            block_on(trainer.step(batch)).expect("training on the CPU should run");
+        }
+    };
+    run(WARMUP_STEPS);
+    let start = Instant::now();
+    run(steps);
+    let samples_per_s = (steps * BATCH) as f64 / start.elapsed().as_secs_f64();
+
+    let vae = trainer.inference_model();
+    let decode = |points: usize| {
+        let z: Vec<f32> = (0..points * 2)
+            .map(|i| (i % 7) as f32 / 3.0 - 1.0)
+            .collect();
+        let z = Tensor::from_data(TensorData::new(z, [points, 2]), &device);
+        block_on(vae.decode(z).into_data_async()).expect("decoding should run");
+    };
+    Figures {
+        samples_per_s,
+        decode_1_ms: median_ms(200, || decode(1)),
+        decode_400_ms: median_ms(50, || decode(400)),
+    }
+}
+
+fn child(threads: usize, steps: usize) -> Option<Figures> {
+    let exe = std::env::current_exe().ok()?;
+    let out = Command::new(exe)
+        .args(["--child", &steps.to_string()])
+        .env("RAYON_NUM_THREADS", threads.to_string())
+        .output()
+        .ok()?;
+    parse(&String::from_utf8_lossy(&out.stdout))
+}
+
+fn torch(python: &str, threads: usize, steps: usize) -> Option<Figures> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/pytorch_vae.py");
+    let out = Command::new(python)
+        .args([script, &threads.to_string(), &steps.to_string()])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!(
+            "PyTorch baseline failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
+    parse(&String::from_utf8_lossy(&out.stdout))
+}
+
+fn parse(json: &str) -> Option<Figures> {
+    let v: serde_json::Value = serde_json::from_str(json.lines().last()?).ok()?;
+    Some(Figures {
+        samples_per_s: v["samples_per_s"].as_f64()?,
+        decode_1_ms: v["decode_1_ms"].as_f64()?,
+        decode_400_ms: v["decode_400_ms"].as_f64()?,
+    })
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let steps: usize = std::env::var("STEPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(150);
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        let steps = args
+            .get(i + 1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(steps);
+        let f = measure(steps);
+        println!(
+            "{}",
+            serde_json::json!({
+                "samples_per_s": f.samples_per_s,
+                "decode_1_ms": f.decode_1_ms,
+                "decode_400_ms": f.decode_400_ms,
+            })
+        );
+        return;
+    }
+    let python = std::env::var("TORCH_PYTHON").unwrap_or_else(|_| "python3".into());
+    println!("VAE-MLP-2, batch {BATCH}, {steps} steps after {WARMUP_STEPS} warm-up steps");
+    println!(
+        "{:<22} {:>10} {:>14} {:>14}",
+        "", "samples/s", "decode 1 (ms)", "decode 400 (ms)"
+    );
+    for threads in [1, 2] {
+        let ours = child(threads, steps);
+        let theirs = torch(&python, threads, steps);
+        let row = |name: &str, f: &Option<Figures>| match f {
+            Some(f) => println!(
+                "{name:<22} {:>10.0} {:>14.3} {:>14.3}",
+                f.samples_per_s, f.decode_1_ms, f.decode_400_ms
+            ),
+            None => println!("{name:<22} {:>10}", "n/a"),
+        };
+        row(&format!("burn flex, {threads} thread(s)"), &ours);
+        row(&format!("PyTorch, {threads} thread(s)"), &theirs);
+        if let (Some(a), Some(b)) = (&ours, &theirs) {
+            println!(
+                "{:<22} {:>10.2} {:>14.2} {:>14.2}",
+                "speed burn÷PyTorch",
+                a.samples_per_s / b.samples_per_s,
+                b.decode_1_ms / a.decode_1_ms,
+                b.decode_400_ms / a.decode_400_ms
+            );
+        }
+    }
+}

@@ -1,0 +1,68 @@
+use yew::prelude::*;
+
+use crate::web::app::Probe;
+use crate::web::backend::{Backend, BackendKind};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub backend: Option<Backend>,
+    pub probe: Option<Probe>,
+    pub on_switch: Callback<bool>,
+}
+
+/// Which backend computes, how long it took to start, and what the first computation cost.
+#[component]
+pub fn BackendStatus(props: &Props) -> Html {
+    let Some(backend) = &props.backend else {
+        return html! {
+            <section class="card" aria-busy="true">
+                <p id="backend" class="busy">{ "Starting the compute backend…" }</p>
+            </section>
+        };
+    };
+    let (name, detail, notice, on_gpu) = match &backend.kind {
+        BackendKind::WebGpu { adapter } => ("WebGPU", adapter.clone(), None, true),
+        BackendKind::Cpu { reason } => (
+            "CPU",
+            "burn flex backend (WebAssembly)".to_string(),
+            Some(reason.clone()),
+            false,
+        ),
+    };
+    let switch = {
+        let on_switch = props.on_switch.clone();
+        Callback::from(move |_| on_switch.emit(!on_gpu))
+    };
+    html! {
+        <section class="card">
+            <p id="backend" data-backend={name.to_lowercase()}>
+                <strong>{ format!("Backend: {name}") }</strong>
+                <span class="detail">{ format!(" — {detail}") }</span>
+            </p>
+            if let Some(reason) = notice {
+                <p id="fallback-notice" class="notice" role="status">
+                    { format!("Running on the CPU fallback: {reason}. Training is slower.") }
+                </p>
+            }
+            <p class="detail">{ format!("Backend started in {:.0} ms.", backend.init_ms) }</p>
+            {
+                match &props.probe {
+                    None => html! { <p id="probe" class="busy">{ "Running a first computation…" }</p> },
+                    Some(Probe::Done { first_ms, warm_ms, checksum }) => html! {
+                        <p id="probe" data-first-ms={format!("{first_ms:.1}")} data-warm-ms={format!("{warm_ms:.1}")}>
+                            { format!(
+                                "Decoding a 20×20 grid with VAE-MLP-2: first {first_ms:.0} ms (includes shader compilation), then {warm_ms:.1} ms. Checksum {checksum:.3}."
+                            ) }
+                        </p>
+                    },
+                    Some(Probe::Failed(message)) => html! {
+                        <p id="probe" class="error" role="alert">{ format!("The first computation failed: {message}") }</p>
+                    },
+                }
+            }
+            <button id="switch-backend" onclick={switch}>
+                { if on_gpu { "Use the CPU instead" } else { "Try WebGPU" } }
+            </button>
+        </section>
+    }
+}

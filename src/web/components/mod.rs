@@ -1,0 +1,3 @@
+mod backend_status;
+
+pub use backend_status::BackendStatus;
