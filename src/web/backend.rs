@@ -45,7 +45,8 @@ fn browser_has_webgpu() -> bool {
 /// The browser's own words for its adapter (`GPUAdapter.info`): wgpu's `AdapterInfo` is empty
 /// on the web.
 async fn browser_adapter_info() -> Option<String> {
-    let get = |object: &JsValue, key: &str| js_sys::Reflect::get(object, &JsValue::from_str(key)).ok();
+    let get =
+        |object: &JsValue, key: &str| js_sys::Reflect::get(object, &JsValue::from_str(key)).ok();
     let navigator = web_sys::window()?.navigator();
     let gpu = get(&navigator, "gpu")?;
     let request: js_sys::Function = get(&gpu, "requestAdapter")?.dyn_into().ok()?;
