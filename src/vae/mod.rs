@@ -5,12 +5,14 @@ mod config;
 mod discriminator;
 pub mod loss;
 mod model;
+mod snapshot;
 mod training;
 
 pub use checkpoint::{Checkpoint, CheckpointError, FORMAT_VERSION};
 pub use config::{Architecture, ConfigError, Likelihood, VaeConfig};
 pub use discriminator::Discriminator;
 pub use model::{Posterior, Vae};
+pub use snapshot::to_cpu;
 pub use training::{DiscriminatorReport, Evaluation, Hyper, StepReport, TrainError, Trainer};
 
 #[cfg(test)]

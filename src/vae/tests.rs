@@ -301,3 +301,18 @@ fn bad_checkpoints_give_errors_and_leave_the_model_alone() {
         Err(CheckpointError::Weights { .. })
     ));
 }
+
+#[test]
+fn cpu_snapshots_decode_like_the_model() {
+    let set = mnist().take(256);
+    let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 12, &Device::flex())
+        .expect("VAE-MLP-2 should build");
+    train(&mut trainer, &set, 2, 12);
+    let copy = block_on(to_cpu(trainer.vae())).expect("reading weights should work");
+    assert_eq!(decode_grid(&copy), decode_grid(&trainer.inference_model()));
+    // The copy is independent: training on does not change it.
+    let frozen = decode_grid(&copy);
+    train(&mut trainer, &set, 1, 13);
+    assert_eq!(decode_grid(&copy), frozen);
+    assert_ne!(decode_grid(&trainer.inference_model()), frozen);
+}

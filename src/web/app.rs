@@ -5,9 +5,16 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::backend::{self, Backend};
-use super::components::BackendStatus;
-use super::now_ms;
-use crate::vae::VaeConfig;
+use super::components::{
+    BackendStatus, ChartPoint, Controls, DataPanel, DataStatus, DecodedView, LatentPlane,
+    LossChart, Manifold,
+};
+use super::fetch::fetch_bytes;
+use super::session::{self, Command, Event, Session, Setup};
+use super::shared::Shared;
+use super::{now_ms, probe_hooks, view};
+use crate::data::read_idx_pair;
+use crate::vae::{Hyper, StepReport, VaeConfig};
 
 /// The first real computation on the chosen backend.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,11 +27,25 @@ pub enum Probe {
     Failed(String),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 struct State {
     prefer_gpu: bool,
     backend: Option<Backend>,
     probe: Option<Probe>,
+    data: DataStatus,
+    hyper: Hyper,
+    seed: u64,
+    /// Bumped by every reset: events of older sessions are dropped.
+    session_id: u64,
+    running: bool,
+    last: Option<StepReport>,
+    epoch: usize,
+    history: Shared<Vec<ChartPoint>>,
+    held_out: Shared<Vec<(u64, f32)>>,
+    /// A model is loaded (the canvases draw it; see `view`).
+    has_model: bool,
+    cursor: [f32; 2],
+    error: Option<String>,
 }
 
 enum Action {
@@ -33,31 +54,12 @@ enum Action {
     /// dropped rather than shown.
     BackendReady(bool, Backend),
     Probed(bool, Probe),
-}
-
-impl Reducible for State {
-    type Action = Action;
-
-    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut next = (*self).clone();
-        match action {
-            Action::UseGpu(prefer_gpu) if prefer_gpu != self.prefer_gpu => {
-                next = State {
-                    prefer_gpu,
-                    backend: None,
-                    probe: None,
-                };
-            }
-            Action::BackendReady(for_gpu, backend) if for_gpu == self.prefer_gpu => {
-                next.backend = Some(backend);
-            }
-            Action::Probed(for_gpu, probe) if for_gpu == self.prefer_gpu => {
-                next.probe = Some(probe);
-            }
-            _ => return self,
-        }
-        next.into()
-    }
+    Data(DataStatus),
+    SetHyper(Hyper),
+    SetSeed(u64),
+    Reset,
+    Cursor([f32; 2]),
+    Session(u64, Event),
 }
 
 impl State {
@@ -70,7 +72,91 @@ impl State {
             prefer_gpu: !search.contains("backend=cpu"),
             backend: None,
             probe: None,
+            data: DataStatus::Loading {
+                name: "MNIST".into(),
+                fraction: 0.0,
+            },
+            hyper: Hyper::default(),
+            seed: 1,
+            session_id: 0,
+            running: false,
+            last: None,
+            epoch: 0,
+            history: Shared::default(),
+            held_out: Shared::default(),
+            has_model: false,
+            cursor: [0.0, 0.0],
+            error: None,
         }
+    }
+
+    fn reset_training(&mut self) {
+        self.session_id += 1;
+        self.running = false;
+        self.last = None;
+        self.epoch = 0;
+        self.history = Shared::default();
+        self.held_out = Shared::default();
+        self.error = None;
+    }
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::UseGpu(prefer_gpu) if prefer_gpu != self.prefer_gpu => {
+                next.prefer_gpu = prefer_gpu;
+                next.backend = None;
+                next.probe = None;
+                next.reset_training();
+            }
+            Action::BackendReady(for_gpu, backend) if for_gpu == self.prefer_gpu => {
+                next.backend = Some(backend);
+            }
+            Action::Probed(for_gpu, probe) if for_gpu == self.prefer_gpu => {
+                next.probe = Some(probe);
+            }
+            Action::Data(status) => next.data = status,
+            Action::SetHyper(hyper) => next.hyper = hyper,
+            Action::SetSeed(seed) => {
+                next.seed = seed;
+                next.reset_training();
+            }
+            Action::Reset => next.reset_training(),
+            Action::Cursor(z) => next.cursor = z,
+            Action::Session(id, event) if id == self.session_id => match event {
+                Event::Model(_) => next.has_model = true,
+                Event::Points(_) => return self,
+                Event::Stepped(reports, epoch) => {
+                    let mut history = (*self.history).clone();
+                    history.extend(reports.iter().map(|report| ChartPoint {
+                        step: report.step,
+                        reconstruction: report.reconstruction,
+                        kl: report.kl,
+                        total: report.total,
+                        discriminator: report.discriminator.as_ref().map(|d| d.loss),
+                    }));
+                    next.history = Shared::new(history);
+                    next.epoch = epoch;
+                    next.last = reports.into_iter().last().or(next.last);
+                }
+                Event::HeldOut(step, value) => {
+                    let mut held_out = (*self.held_out).clone();
+                    held_out.push((step, value));
+                    next.held_out = Shared::new(held_out);
+                }
+                Event::Running(running) => next.running = running,
+                Event::Failed(error) => {
+                    next.running = false;
+                    next.error = Some(error);
+                }
+            },
+            _ => return self,
+        }
+        next.into()
     }
 }
 
@@ -103,12 +189,52 @@ async fn probe(device: &Device) -> Probe {
     }
 }
 
+/// Fetches the bundled MNIST test set (gzipped IDX), reporting progress.
+async fn load_mnist(dispatch: Callback<DataStatus>) {
+    let name = "MNIST".to_string();
+    let progress = |share: f64, offset: f64| {
+        let (dispatch, name) = (dispatch.clone(), name.clone());
+        move |fraction: f64| {
+            dispatch.emit(DataStatus::Loading {
+                name: name.clone(),
+                fraction: offset + share * fraction,
+            })
+        }
+    };
+    let images = fetch_bytes("mnist/t10k-images-idx3-ubyte.gz", progress(0.98, 0.0)).await;
+    let labels = fetch_bytes("mnist/t10k-labels-idx1-ubyte.gz", progress(0.02, 0.98)).await;
+    let status = match (images, labels) {
+        (Ok(images), Ok(labels)) => match read_idx_pair(&images, Some(&labels)) {
+            Ok(set) => DataStatus::Ready {
+                name,
+                set: Shared::new(set),
+            },
+            Err(error) => DataStatus::Failed {
+                name,
+                error: error.to_string(),
+            },
+        },
+        (Err(error), _) | (_, Err(error)) => DataStatus::Failed { name, error },
+    };
+    dispatch.emit(status);
+}
+
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(State::from_location);
-    {
+    let session = use_mut_ref(|| None::<Session>);
+
+    use_effect_with((), {
         let dispatcher = state.dispatcher();
-        use_effect_with(state.prefer_gpu, move |&prefer_gpu| {
+        move |_| {
+            probe_hooks::install();
+            let on_status = Callback::from(move |status| dispatcher.dispatch(Action::Data(status)));
+            spawn_local(load_mnist(on_status));
+        }
+    });
+    use_effect_with(state.prefer_gpu, {
+        let dispatcher = state.dispatcher();
+        move |&prefer_gpu| {
             spawn_local(async move {
                 let backend = backend::init(prefer_gpu).await;
                 let device = backend.device.clone();
@@ -116,13 +242,83 @@ pub fn App() -> Html {
                 let result = probe(&device).await;
                 dispatcher.dispatch(Action::Probed(prefer_gpu, result));
             });
-        });
-    }
+        }
+    });
+    // A new session whenever the backend, the data or the session id changes.
+    let data_set = match &state.data {
+        DataStatus::Ready { set, .. } => Some(set.clone()),
+        _ => None,
+    };
+    use_effect_with((state.session_id, state.backend.clone(), data_set), {
+        let (session, dispatcher) = (session.clone(), state.dispatcher());
+        let (hyper, seed) = (state.hyper.clone(), state.seed);
+        move |(id, backend, data)| {
+            *session.borrow_mut() = None;
+            if let (Some(backend), Some(data)) = (backend, data) {
+                let id = *id;
+                let shape = data.shape;
+                let events = Callback::from(move |event: Event| {
+                    // The canvases draw straight away; the reducer only tracks the rest.
+                    match &event {
+                        Event::Model(vae) => view::set_model(vae.clone(), shape),
+                        Event::Points(points) => view::set_points(points.clone()),
+                        _ => {}
+                    }
+                    dispatcher.dispatch(Action::Session(id, event))
+                });
+                let setup = Setup {
+                    device: backend.device.clone(),
+                    config: VaeConfig::mlp2(),
+                    hyper,
+                    seed,
+                    data: data.0.clone(),
+                };
+                *session.borrow_mut() = Some(session::start(setup, events));
+            }
+        }
+    });
+    let command = {
+        let session = session.clone();
+        move |command: Command| {
+            if let Some(session) = session.borrow().as_ref() {
+                session.send(command);
+            }
+        }
+    };
+    let on_run = {
+        let command = command.clone();
+        Callback::from(move |run| command(Command::Run(run)))
+    };
+    let on_step = {
+        let command = command.clone();
+        Callback::from(move |()| command(Command::Step))
+    };
+    let on_hyper = {
+        let (command, dispatcher) = (command.clone(), state.dispatcher());
+        Callback::from(move |hyper: Hyper| {
+            dispatcher.dispatch(Action::SetHyper(hyper.clone()));
+            command(Command::Hyper(hyper));
+        })
+    };
+    let on_reset = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |()| dispatcher.dispatch(Action::Reset))
+    };
+    let on_seed = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |seed| dispatcher.dispatch(Action::SetSeed(seed)))
+    };
+    let on_cursor = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |z| dispatcher.dispatch(Action::Cursor(z)))
+    };
     let on_switch = {
         let dispatcher = state.dispatcher();
         Callback::from(move |gpu| dispatcher.dispatch(Action::UseGpu(gpu)))
     };
+
     let ready = state.probe.is_some();
+    let warming_up = state.running && state.last.is_none();
     html! {
         <main id="app" data-ready={ready.to_string()}>
             <header>
@@ -131,7 +327,44 @@ pub fn App() -> Html {
                     { "Train a variational autoencoder in your browser and explore its latent space. Nothing leaves your machine." }
                 </p>
             </header>
-            <BackendStatus backend={state.backend.clone()} probe={state.probe.clone()} {on_switch} />
+            if let Some(error) = &state.error {
+                <p id="error" class="card error" role="alert">{ format!("Training stopped: {error}") }</p>
+            }
+            <div class="layout">
+                <div class="column">
+                    <DataPanel status={state.data.clone()} />
+                    <Controls
+                        hyper={state.hyper.clone()}
+                        seed={state.seed}
+                        running={state.running}
+                        ready={state.has_model}
+                        last={state.last.clone()}
+                        epoch={state.epoch}
+                        {on_run} {on_step} {on_reset} {on_hyper} {on_seed}
+                    />
+                    <section class="card" aria-label="Losses">
+                        <h2>{ "Losses" }</h2>
+                        if warming_up {
+                            <p id="warm-up" class="busy">{ "Warming up: the first steps compile the GPU kernels…" }</p>
+                        }
+                        <LossChart history={state.history.clone()} held_out={state.held_out.clone()} />
+                    </section>
+                    <BackendStatus backend={state.backend.clone()} probe={state.probe.clone()} {on_switch} />
+                </div>
+                <div class="column">
+                    <section class="card explore" aria-label="Latent space">
+                        <h2>{ "Latent space" }</h2>
+                        <div class="plane-and-view">
+                            <LatentPlane cursor={state.cursor} {on_cursor} />
+                            <DecodedView cursor={state.cursor} />
+                        </div>
+                        <p class="detail">{ "Each dot is a held-out image's posterior mean, coloured by its label. Drag the cursor, click anywhere, or focus the plane and use the arrow keys (Shift for big steps)." }</p>
+                    </section>
+                    <section class="card" aria-label="Manifold">
+                        <Manifold />
+                    </section>
+                </div>
+            </div>
         </main>
     }
 }

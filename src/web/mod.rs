@@ -3,6 +3,12 @@
 mod app;
 mod backend;
 mod components;
+mod draw;
+mod fetch;
+mod probe_hooks;
+mod session;
+mod shared;
+mod view;
 
 use wasm_bindgen::JsCast;
 

@@ -1,0 +1,151 @@
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::vae::{Hyper, StepReport};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub hyper: Hyper,
+    pub seed: u64,
+    pub running: bool,
+    /// False until the data and the model are ready.
+    pub ready: bool,
+    pub last: Option<StepReport>,
+    pub epoch: usize,
+    pub on_run: Callback<bool>,
+    pub on_step: Callback<()>,
+    pub on_reset: Callback<()>,
+    pub on_hyper: Callback<Hyper>,
+    pub on_seed: Callback<u64>,
+}
+
+const LEARNING_RATES: [f64; 5] = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2];
+const BATCH_SIZES: [usize; 4] = [32, 64, 128, 256];
+
+fn select_value(event: &Event) -> Option<String> {
+    Some(event.target_dyn_into::<HtmlSelectElement>()?.value())
+}
+
+fn input_value(event: &Event) -> Option<String> {
+    Some(event.target_dyn_into::<HtmlInputElement>()?.value())
+}
+
+/// Start, pause, single step, reset; the hyperparameters (they apply from the next step).
+#[component]
+pub fn Controls(props: &Props) -> Html {
+    let hyper = props.hyper.clone();
+    let change = |apply: fn(&mut Hyper, &str)| {
+        let (hyper, on_hyper) = (hyper.clone(), props.on_hyper.clone());
+        move |value: Option<String>| {
+            if let Some(value) = value {
+                let mut next = hyper.clone();
+                apply(&mut next, &value);
+                on_hyper.emit(next);
+            }
+        }
+    };
+    let on_lr = {
+        let apply = change(|h, v| h.learning_rate = v.parse().unwrap_or(h.learning_rate));
+        Callback::from(move |e: Event| apply(select_value(&e)))
+    };
+    let on_batch = {
+        let apply = change(|h, v| h.batch_size = v.parse().unwrap_or(h.batch_size));
+        Callback::from(move |e: Event| apply(select_value(&e)))
+    };
+    let on_beta = {
+        let apply = change(|h, v| h.beta = v.parse::<f64>().map(|b| b.max(0.0)).unwrap_or(h.beta));
+        Callback::from(move |e: Event| apply(input_value(&e)))
+    };
+    let on_gamma = {
+        let apply =
+            change(|h, v| h.gamma = v.parse::<f64>().map(|g| g.max(0.0)).unwrap_or(h.gamma));
+        Callback::from(move |e: Event| apply(input_value(&e)))
+    };
+    let on_discriminator = {
+        let (hyper, on_hyper) = (hyper.clone(), props.on_hyper.clone());
+        Callback::from(move |e: Event| {
+            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                on_hyper.emit(Hyper {
+                    discriminator: input.checked(),
+                    ..hyper.clone()
+                });
+            }
+        })
+    };
+    let on_seed = {
+        let on_seed = props.on_seed.clone();
+        Callback::from(move |e: Event| {
+            if let Some(seed) = input_value(&e).and_then(|v| v.parse().ok()) {
+                on_seed.emit(seed);
+            }
+        })
+    };
+    let run = {
+        let (on_run, running) = (props.on_run.clone(), props.running);
+        Callback::from(move |_| on_run.emit(!running))
+    };
+    let step = props.on_step.reform(|_| ());
+    let reset = props.on_reset.reform(|_| ());
+    let last = props.last.as_ref();
+    let d = last.and_then(|r| r.discriminator.as_ref());
+    html! {
+        <section class="card controls" aria-label="Training">
+            <div class="buttons">
+                <button id="train" class="primary" onclick={run} disabled={!props.ready}>
+                    { if props.running { "Pause" } else { "Train" } }
+                </button>
+                <button id="step" onclick={step} disabled={!props.ready || props.running}>{ "Step" }</button>
+                <button id="reset" onclick={reset} disabled={!props.ready}>{ "Reset" }</button>
+            </div>
+            <dl class="stats">
+                <dt>{ "Step" }</dt>
+                <dd id="step-count">{ last.map(|r| r.step).unwrap_or(0) }</dd>
+                <dt>{ "Epoch" }</dt>
+                <dd id="epoch">{ props.epoch }</dd>
+                <dt>{ "Samples/s" }</dt>
+                <dd id="samples-per-s">{ last.map(|r| format!("{:.0}", r.samples_per_s)).unwrap_or_default() }</dd>
+                <dt>{ "Total loss" }</dt>
+                <dd id="total-loss" data-value={last.map(|r| r.total.to_string()).unwrap_or_default()}>
+                    { last.map(|r| format!("{:.1} nats", r.total)).unwrap_or_default() }
+                </dd>
+                if let Some(d) = d {
+                    <dt>{ "D loss / accuracy" }</dt>
+                    <dd id="d-loss" data-value={d.loss.to_string()}>{ format!("{:.3} / {:.0}%", d.loss, d.accuracy * 100.0) }</dd>
+                }
+            </dl>
+            if last.is_some_and(|r| !r.applied) {
+                <p class="notice" role="status">{ "The last step gave a non-finite loss and was skipped: try a lower learning rate." }</p>
+            }
+            <div class="fields">
+                <label>{ "Learning rate" }
+                    <select id="learning-rate" onchange={on_lr}>
+                        { for LEARNING_RATES.iter().map(|&lr| html! {
+                            <option value={lr.to_string()} selected={lr == props.hyper.learning_rate}>{ format!("{lr:e}") }</option>
+                        }) }
+                    </select>
+                </label>
+                <label>{ "Batch size" }
+                    <select id="batch-size" onchange={on_batch}>
+                        { for BATCH_SIZES.iter().map(|&b| html! {
+                            <option value={b.to_string()} selected={b == props.hyper.batch_size}>{ b }</option>
+                        }) }
+                    </select>
+                </label>
+                <label>{ "β (KL weight)" }
+                    <input id="beta" type="number" min="0" step="0.1" value={props.hyper.beta.to_string()} onchange={on_beta} />
+                </label>
+                <label class="check">
+                    <input id="discriminator" type="checkbox" checked={props.hyper.discriminator} onchange={on_discriminator} />
+                    { "Discriminator (VAE-GAN)" }
+                </label>
+                <label>{ "γ (adversarial weight)" }
+                    <input id="gamma" type="number" min="0" step="0.5" value={props.hyper.gamma.to_string()} onchange={on_gamma}
+                        disabled={!props.hyper.discriminator} />
+                </label>
+                <label>{ "Seed (resets)" }
+                    <input id="seed" type="number" min="0" value={props.seed.to_string()} onchange={on_seed} />
+                </label>
+            </div>
+        </section>
+    }
+}

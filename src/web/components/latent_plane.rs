@@ -1,0 +1,103 @@
+use web_sys::{HtmlCanvasElement, KeyboardEvent, PointerEvent};
+use yew::prelude::*;
+
+use crate::web::probe_hooks;
+use crate::web::view::{self, PLANE_PX};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub cursor: [f32; 2],
+    pub on_cursor: Callback<[f32; 2]>,
+}
+
+/// The latent plane: encoded held-out images coloured by label, and a cursor to drag (mouse,
+/// touch, pen), click to jump, or move with the arrow keys. Drawn by `view`, outside yew's
+/// render cycle, so that a drag redraws within its own event.
+#[component]
+pub fn LatentPlane(props: &Props) -> Html {
+    let canvas = use_node_ref();
+    let dragging = use_mut_ref(|| false);
+    use_effect_with((), |_| view::draw_all());
+
+    let move_to = {
+        let on_cursor = props.on_cursor.clone();
+        move |z: [f32; 2], event_ms: f64| {
+            probe_hooks::input_started(event_ms);
+            view::set_cursor(z);
+            on_cursor.emit(z);
+        }
+    };
+    let latent_at = {
+        let canvas = canvas.clone();
+        move |event: &PointerEvent| -> Option<[f32; 2]> {
+            let canvas = canvas.cast::<HtmlCanvasElement>()?;
+            let rect = canvas.get_bounding_client_rect();
+            let size = PLANE_PX as f64;
+            let x = (event.client_x() as f64 - rect.left()) / rect.width() * size;
+            let y = (event.client_y() as f64 - rect.top()) / rect.height() * size;
+            Some(view::view().latent_from_canvas(x, y, size))
+        }
+    };
+    let on_pointer_down = {
+        let (dragging, latent_at, move_to) = (dragging.clone(), latent_at.clone(), move_to.clone());
+        let canvas = canvas.clone();
+        Callback::from(move |event: PointerEvent| {
+            event.prevent_default();
+            if let Some(canvas) = canvas.cast::<HtmlCanvasElement>() {
+                // Capture keeps the drag going outside the canvas; without it, it still works.
+                let _ = canvas.set_pointer_capture(event.pointer_id());
+                let _ = canvas.focus();
+            }
+            *dragging.borrow_mut() = true;
+            if let Some(z) = latent_at(&event) {
+                move_to(z, event.time_stamp());
+            }
+        })
+    };
+    let on_pointer_move = {
+        let (dragging, move_to) = (dragging.clone(), move_to.clone());
+        Callback::from(move |event: PointerEvent| {
+            if *dragging.borrow()
+                && let Some(z) = latent_at(&event)
+            {
+                move_to(z, event.time_stamp());
+            }
+        })
+    };
+    let on_pointer_up = {
+        let dragging = dragging.clone();
+        Callback::from(move |_: PointerEvent| *dragging.borrow_mut() = false)
+    };
+    let on_key_down = Callback::from(move |event: KeyboardEvent| {
+        let step = view::view().half_width / if event.shift_key() { 8.0 } else { 40.0 };
+        let [x, y] = view::cursor();
+        let z = match event.key().as_str() {
+            "ArrowLeft" => [x - step, y],
+            "ArrowRight" => [x + step, y],
+            "ArrowUp" => [x, y + step],
+            "ArrowDown" => [x, y - step],
+            _ => return,
+        };
+        event.prevent_default();
+        move_to(z, event.time_stamp());
+    });
+    let [x, y] = props.cursor;
+    html! {
+        <canvas
+            id="latent-plane"
+            ref={canvas}
+            class="plane"
+            width={PLANE_PX.to_string()}
+            height={PLANE_PX.to_string()}
+            tabindex="0"
+            role="slider"
+            aria-label="Latent plane: drag, click or use the arrow keys to move the cursor"
+            aria-valuetext={format!("z = ({x:.2}, {y:.2})")}
+            onpointerdown={on_pointer_down}
+            onpointermove={on_pointer_move}
+            onpointerup={on_pointer_up.clone()}
+            onpointercancel={on_pointer_up}
+            onkeydown={on_key_down}
+        />
+    }
+}

@@ -1,0 +1,239 @@
+//! The training session: one async task that owns the trainer and the data, takes commands from
+//! the page, and reports back. It yields to the event loop after every step, so the page stays
+//! responsive while it trains.
+
+use std::rc::Rc;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use futures::StreamExt;
+use futures::channel::mpsc::{TryRecvError, UnboundedSender, unbounded};
+use wasm_bindgen_futures::spawn_local;
+use yew::Callback;
+
+use super::now_ms;
+use crate::data::{Batches, ImageSet};
+use crate::vae::{Hyper, StepReport, Trainer, Vae, VaeConfig, to_cpu};
+
+/// How often the page gets a fresh copy of the weights for drawing (ms of training), at least.
+const MODEL_REFRESH_MS: f64 = 400.0;
+/// How often the plane's points are re-encoded (ms of training), at least.
+const POINTS_REFRESH_MS: f64 = 1500.0;
+/// Refreshing the page's view (copying weights, encoding the plane's points, drawing) takes at
+/// most about 1/(1 + this) of the time, so that it never dominates training.
+const TRAIN_TO_REFRESH: f64 = 6.0;
+/// Step reports go to the page in batches, at most this often (ms): re-rendering after every
+/// step would leave the page no time to draw the cursor's decoding.
+const REPORT_EVERY_MS: f64 = 100.0;
+/// Held-out negative ELBO every this many steps.
+const EVALUATE_EVERY: u64 = 50;
+/// Images encoded for the plane and scored for the held-out ELBO.
+pub const HELD_OUT: usize = 1000;
+
+pub enum Command {
+    Run(bool),
+    Step,
+    Hyper(Hyper),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanePoint {
+    pub z: [f32; 2],
+    pub label: Option<u8>,
+}
+
+pub enum Event {
+    Model(Rc<Vae>),
+    Points(Rc<Vec<PlanePoint>>),
+    /// Steps since the last report, and the epoch.
+    Stepped(Vec<StepReport>, usize),
+    HeldOut(u64, f32),
+    Running(bool),
+    Failed(String),
+}
+
+/// Ends the session's task when dropped.
+pub struct Session {
+    commands: UnboundedSender<Command>,
+}
+
+impl Session {
+    pub fn send(&self, command: Command) {
+        // A closed channel means the task has ended (after an error it already reported).
+        let _ = self.commands.unbounded_send(command);
+    }
+}
+
+pub struct Setup {
+    pub device: Device,
+    pub config: VaeConfig,
+    pub hyper: Hyper,
+    pub seed: u64,
+    /// The training images; the last `HELD_OUT` are kept aside.
+    pub data: Rc<ImageSet>,
+}
+
+pub fn start(setup: Setup, events: Callback<Event>) -> Session {
+    let (commands, mut inbox) = unbounded();
+    spawn_local(async move {
+        let mut trainer = match Trainer::new(setup.config, setup.hyper, setup.seed, &setup.device) {
+            Ok(trainer) => trainer,
+            Err(error) => return events.emit(Event::Failed(error.to_string())),
+        };
+        let mut train = (*setup.data).clone();
+        let held_out = Rc::new(train.split_off(HELD_OUT.min(train.len() / 5)));
+        let mut batches = Batches::new(train.len(), setup.seed);
+        let mut running = false;
+        let mut pending_steps = 0u32;
+        let mut next_model = f64::NEG_INFINITY;
+        let mut next_points = f64::NEG_INFINITY;
+        let mut last_report = f64::NEG_INFINITY;
+        let mut reports = Vec::new();
+
+        if let Err(error) = publish(&trainer, &held_out, &events, true).await {
+            return events.emit(Event::Failed(error));
+        }
+        loop {
+            // Take every waiting command; when idle, sleep until the next one.
+            let idle = !running && pending_steps == 0;
+            let next = if idle {
+                match inbox.next().await {
+                    Some(command) => Some(command),
+                    None => return,
+                }
+            } else {
+                match inbox.try_recv() {
+                    Ok(command) => Some(command),
+                    Err(TryRecvError::Closed) => return,
+                    Err(TryRecvError::Empty) => None,
+                }
+            };
+            if let Some(command) = next {
+                match command {
+                    Command::Run(run) => {
+                        running = run;
+                        events.emit(Event::Running(run));
+                    }
+                    Command::Step => pending_steps += 1,
+                    Command::Hyper(hyper) => trainer.hyper = hyper,
+                }
+                continue;
+            }
+
+            let indices = batches.next_batch(trainer.hyper.batch_size);
+            let images = train.batch(&indices, trainer.device());
+            let report = match trainer.step(images).await {
+                Ok(report) => report,
+                Err(error) => return events.emit(Event::Failed(error.to_string())),
+            };
+            pending_steps = pending_steps.saturating_sub(1);
+            let step = report.step;
+            reports.push(report);
+            let now = now_ms();
+            let stopping = !running && pending_steps == 0;
+            if stopping || now - last_report > REPORT_EVERY_MS {
+                events.emit(Event::Stepped(std::mem::take(&mut reports), batches.epoch));
+                last_report = now;
+            }
+
+            if step % EVALUATE_EVERY == 0 {
+                let images =
+                    held_out.batch(&(0..held_out.len()).collect::<Vec<_>>(), trainer.device());
+                match trainer.evaluate(images).await {
+                    Ok(evaluation) => events.emit(Event::HeldOut(step, evaluation.negative_elbo())),
+                    Err(error) => return events.emit(Event::Failed(error.to_string())),
+                }
+            }
+            if stopping || now > next_model {
+                let with_points = stopping || now > next_points;
+                if let Err(error) = publish(&trainer, &held_out, &events, with_points).await {
+                    return events.emit(Event::Failed(error));
+                }
+                let cost = now_ms() - now;
+                next_model = now + MODEL_REFRESH_MS.max(TRAIN_TO_REFRESH * cost);
+                if with_points {
+                    next_points = now + POINTS_REFRESH_MS.max(TRAIN_TO_REFRESH * cost);
+                }
+            }
+            // Let the page draw and handle input between steps.
+            yield_to_browser().await;
+        }
+    });
+    Session { commands }
+}
+
+/// Sends a CPU copy of the weights and, with `points`, the held-out images' encodings.
+async fn publish(
+    trainer: &Trainer,
+    held_out: &ImageSet,
+    events: &Callback<Event>,
+    points: bool,
+) -> Result<(), String> {
+    let vae = Rc::new(to_cpu(trainer.vae()).await.map_err(|e| e.to_string())?);
+    events.emit(Event::Model(vae.clone()));
+    if points {
+        let encoded = encode_means(&vae, held_out).await?;
+        events.emit(Event::Points(Rc::new(encoded)));
+    }
+    Ok(())
+}
+
+/// The posterior means of `set` under `vae` (on the CPU), first two latent dimensions.
+pub async fn encode_means(vae: &Vae, set: &ImageSet) -> Result<Vec<PlanePoint>, String> {
+    let device = Device::flex();
+    let all: Vec<usize> = (0..set.len()).collect();
+    let means = vae.encode(set.batch(&all, &device)).mean;
+    let latent = vae.latent();
+    let values: Vec<f32> = means
+        .into_data_async()
+        .await
+        .map_err(|e| format!("{e:?}"))?
+        .try_to_vec()
+        .map_err(|e| format!("{e:?}"))?;
+    Ok(values
+        .chunks_exact(latent)
+        .enumerate()
+        .map(|(i, z)| PlanePoint {
+            z: [z[0], z.get(1).copied().unwrap_or(0.0)],
+            label: set.labels.as_ref().map(|l| l[i]),
+        })
+        .collect())
+}
+
+/// Decodes latent points with a CPU model: [n] points → n images, values in [0, 1].
+pub async fn decode_points(vae: &Vae, points: &[[f32; 2]]) -> Result<Vec<f32>, String> {
+    let latent = vae.latent();
+    let mut z = vec![0.0f32; points.len() * latent];
+    for (row, p) in z.chunks_exact_mut(latent).zip(points) {
+        row[0] = p[0];
+        if latent > 1 {
+            row[1] = p[1];
+        }
+    }
+    let z = Tensor::from_data(TensorData::new(z, [points.len(), latent]), &Device::flex());
+    vae.decode(z)
+        .into_data_async()
+        .await
+        .map_err(|e| format!("{e:?}"))?
+        .try_to_vec()
+        .map_err(|e| format!("{e:?}"))
+}
+
+/// Lets the browser handle input and draw, then resumes: a message to ourselves is a new task
+/// without the 4 ms (or worse, in the background) clamp of nested `setTimeout`s.
+async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let Ok(channel) = web_sys::MessageChannel::new() else {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+            return;
+        };
+        channel.port1().set_onmessage(Some(&resolve));
+        if channel
+            .port2()
+            .post_message(&wasm_bindgen::JsValue::NULL)
+            .is_err()
+        {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

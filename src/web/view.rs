@@ -1,0 +1,186 @@
+//! What the canvases show: the model, the plane's points, the view and the cursor.
+//!
+//! Drawing happens here, directly, when any of them changes — from pointer handlers and from the
+//! training session — rather than in yew effects: effects run only once yew's render queue is
+//! empty, which a training loop feeding the page keeps from happening. This way a drag draws its
+//! decoding within the same event, whatever else runs.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures::FutureExt;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlCanvasElement;
+
+use super::draw::{PALETTE, View, context2d, draw_images};
+use super::probe_hooks;
+use super::session::{PlanePoint, decode_points};
+use crate::data::ImageShape;
+use crate::vae::Vae;
+
+pub const PLANE_PX: u32 = 480;
+pub const MANIFOLD_K: usize = 12;
+
+struct State {
+    model: Option<Rc<Vae>>,
+    points: Rc<Vec<PlanePoint>>,
+    view: View,
+    cursor: [f32; 2],
+    shape: ImageShape,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State {
+        model: None,
+        points: Rc::default(),
+        view: View { half_width: 4.0 },
+        cursor: [0.0, 0.0],
+        shape: ImageShape::MNIST,
+    });
+}
+
+fn canvas(id: &str) -> Option<HtmlCanvasElement> {
+    web_sys::window()?
+        .document()?
+        .get_element_by_id(id)?
+        .dyn_into()
+        .ok()
+}
+
+pub fn model() -> Option<Rc<Vae>> {
+    STATE.with_borrow(|s| s.model.clone())
+}
+
+pub fn view() -> View {
+    STATE.with_borrow(|s| s.view)
+}
+
+pub fn cursor() -> [f32; 2] {
+    STATE.with_borrow(|s| s.cursor)
+}
+
+pub fn set_model(model: Rc<Vae>, shape: ImageShape) {
+    STATE.with_borrow_mut(|s| {
+        s.model = Some(model);
+        s.shape = shape;
+    });
+    draw_decoded();
+    draw_manifold();
+}
+
+/// New encodings for the plane; the view is fitted to them.
+pub fn set_points(points: Rc<Vec<PlanePoint>>) {
+    let view = View::fit(points.iter().map(|p| p.z));
+    let changed = STATE.with_borrow_mut(|s| {
+        s.points = points;
+        std::mem::replace(&mut s.view, view) != view
+    });
+    draw_plane();
+    if changed {
+        draw_manifold();
+    }
+}
+
+pub fn set_cursor(z: [f32; 2]) {
+    STATE.with_borrow_mut(|s| s.cursor = z);
+    draw_plane();
+    draw_decoded();
+}
+
+/// Draws everything, e.g. when the canvases were (re)created.
+pub fn draw_all() {
+    draw_plane();
+    draw_decoded();
+    draw_manifold();
+}
+
+/// Runs a CPU decode now: the CPU backend's reads complete immediately, so there is no need to
+/// wait for the event loop.
+fn decode_now(model: &Vae, points: &[[f32; 2]]) -> Option<Vec<f32>> {
+    decode_points(model, points).now_or_never()?.ok()
+}
+
+fn draw_decoded() {
+    let Some(canvas) = canvas("decoded") else {
+        return;
+    };
+    let (model, cursor, shape) = STATE.with_borrow(|s| (s.model.clone(), s.cursor, s.shape));
+    let Some(pixels) = model.and_then(|m| decode_now(&m, &[cursor])) else {
+        return;
+    };
+    draw_images(&canvas, &pixels, shape, 1);
+    // Read by the browser tests: which latent point the pixels show.
+    let _ = canvas.set_attribute("data-z", &format!("{},{}", cursor[0], cursor[1]));
+    probe_hooks::input_drawn();
+}
+
+fn draw_manifold() {
+    let Some(canvas) = canvas("manifold") else {
+        return;
+    };
+    let (model, view, shape) = STATE.with_borrow(|s| (s.model.clone(), s.view, s.shape));
+    let Some(model) = model else {
+        return;
+    };
+    let k = MANIFOLD_K;
+    let h = view.half_width * (1.0 - 1.0 / k as f32);
+    let t = |v: usize| v as f32 / (k - 1) as f32 * 2.0 - 1.0;
+    let points: Vec<[f32; 2]> = (0..k * k).map(|i| [t(i % k) * h, -t(i / k) * h]).collect();
+    if let Some(pixels) = decode_now(&model, &points) {
+        draw_images(&canvas, &pixels, shape, k);
+        let _ = canvas.set_attribute("data-drawn", "true");
+    }
+}
+
+fn draw_plane() {
+    let Some(canvas) = canvas("latent-plane") else {
+        return;
+    };
+    let Some(ctx) = context2d(&canvas) else {
+        return;
+    };
+    STATE.with_borrow(|s| {
+        let _ = canvas.set_attribute("data-points", &s.points.len().to_string());
+        let _ = canvas.set_attribute("data-half-width", &s.view.half_width.to_string());
+        let (view, size) = (s.view, PLANE_PX as f64);
+        ctx.set_fill_style_str("#ffffff");
+        ctx.fill_rect(0.0, 0.0, size, size);
+        // Axes through the origin, and the prior's 1σ and 2σ circles.
+        ctx.set_stroke_style_str("#d0d4da");
+        ctx.set_line_width(1.0);
+        let (ox, oy) = view.canvas_from_latent([0.0, 0.0], size);
+        ctx.begin_path();
+        ctx.move_to(0.0, oy);
+        ctx.line_to(size, oy);
+        ctx.move_to(ox, 0.0);
+        ctx.line_to(ox, size);
+        ctx.stroke();
+        for sigma in [1.0f32, 2.0] {
+            let (rx, _) = view.canvas_from_latent([sigma, 0.0], size);
+            ctx.begin_path();
+            let _ = ctx.arc(ox, oy, rx - ox, 0.0, std::f64::consts::TAU);
+            ctx.stroke();
+        }
+        ctx.set_global_alpha(0.7);
+        for point in s.points.iter() {
+            let colour = point
+                .label
+                .map(|l| PALETTE[l as usize % PALETTE.len()])
+                .unwrap_or("#555555");
+            ctx.set_fill_style_str(colour);
+            let (px, py) = view.canvas_from_latent(point.z, size);
+            ctx.fill_rect(px - 1.5, py - 1.5, 3.0, 3.0);
+        }
+        ctx.set_global_alpha(1.0);
+        let (cx, cy) = view.canvas_from_latent(s.cursor, size);
+        ctx.set_stroke_style_str("#000000");
+        ctx.set_line_width(2.0);
+        ctx.begin_path();
+        let _ = ctx.arc(cx, cy, 8.0, 0.0, std::f64::consts::TAU);
+        ctx.move_to(cx - 13.0, cy);
+        ctx.line_to(cx - 4.0, cy);
+        ctx.move_to(cx + 4.0, cy);
+        ctx.line_to(cx + 13.0, cy);
+        ctx.stroke();
+    });
+}

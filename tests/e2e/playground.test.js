@@ -1,0 +1,158 @@
+// The playground as a user meets it: train on MNIST, watch the loss fall, drag through the
+// latent plane and see the decoder's output follow — with WebGPU and on the CPU fallback.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launch } from './harness.js';
+
+let server;
+before(async () => {
+  server = await serveDist();
+});
+after(async () => {
+  await server?.close();
+});
+
+const LONG = 180_000;
+
+const stepCount = (page) => page.textContent('#step-count').then(Number);
+const totalLoss = (page) => page.getAttribute('#total-loss', 'data-value').then(Number);
+
+/** The decoded canvas's own pixels (one canvas pixel per image pixel), red channel. */
+const decodedPixels = (page) =>
+  page.evaluate(() => {
+    const canvas = document.querySelector('#decoded');
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    return Array.from({ length: data.length / 4 }, (_, i) => data[i * 4]);
+  });
+
+/** Non-background pixels of a canvas: proof that something was drawn. */
+const inkedPixels = (page, selector, background) =>
+  page.evaluate(
+    ([selector, background]) => {
+      const canvas = document.querySelector(selector);
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] !== background) count += 1;
+      return count;
+    },
+    [selector, background],
+  );
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Drags the cursor across the plane in small moves; returns the page's measured latencies. */
+async function drag(page, from, to, moves) {
+  const box = await page.locator('#latent-plane').boundingBox();
+  const at = ([fx, fy]) => [box.x + fx * box.width, box.y + fy * box.height];
+  await page.evaluate(() => window.__vae.latencies(true));
+  const [x0, y0] = at(from);
+  const [x1, y1] = at(to);
+  await page.mouse.move(x0, y0);
+  await page.mouse.down();
+  for (let i = 1; i <= moves; i += 1) {
+    await page.mouse.move(x0 + ((x1 - x0) * i) / moves, y0 + ((y1 - y0) * i) / moves);
+    await page.waitForTimeout(16);
+  }
+  await page.mouse.up();
+  await page.waitForTimeout(100);
+  return page.evaluate(() => window.__vae.latencies(true));
+}
+
+/**
+ * The decoded canvas shows exactly the app's own decoding of the cursor's latent point. Read in
+ * one go, so that no training step (and no new model) comes in between.
+ */
+async function expectDecodedMatchesApp(page) {
+  const { z, shown, expected } = await page.evaluate(async () => {
+    const canvas = document.querySelector('#decoded');
+    const z = canvas.getAttribute('data-z').split(',').map(Number);
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const shown = Array.from({ length: data.length / 4 }, (_, i) => data[i * 4]);
+    const expected = await window.__vae.decode(z[0], z[1]);
+    return { z, shown, expected };
+  });
+  assert.equal(shown.length, 784);
+  assert.deepEqual(shown, expected, `decoded canvas should equal the app's decode at ${z}`);
+  return z;
+}
+
+for (const webgpu of [true, false]) {
+  const name = webgpu ? 'WebGPU' : 'CPU';
+  test(`${name} run: train on MNIST, explore the plane`, async () => {
+    const browser = await launch({ webgpu });
+    const { page, errors } = browser;
+    try {
+      await page.goto(server.url);
+      await page.waitForSelector('#data-status[data-count="10000"]', { timeout: LONG });
+      await page.waitForSelector('#latent-plane[data-points="1000"]', { timeout: LONG });
+      await page.waitForSelector('#decoded[data-z]:not([data-z=""])', { timeout: LONG });
+      assert.equal(await page.getAttribute('#backend', 'data-backend'), webgpu ? 'webgpu' : 'cpu');
+
+      // Train, and watch the loss come down.
+      await page.click('#train');
+      await page.waitForFunction(() => Number(document.querySelector('#step-count').textContent) >= 3, null, { timeout: LONG });
+      const early = await totalLoss(page);
+      // SwiftShader runs WebGPU on the CPU, about a hundred times slower: fewer steps there.
+      const target = webgpu ? 10 : 60;
+      const started = Date.now();
+      await page.waitForFunction((n) => Number(document.querySelector('#step-count').textContent) >= n, target, { timeout: LONG });
+      const seconds = (Date.now() - started) / 1000;
+      const late = await totalLoss(page);
+      const rate = await page.textContent('#samples-per-s');
+      console.log(`[${name}] loss ${early.toFixed(1)} → ${late.toFixed(1)} nats; ${rate} samples/s (one step's compute); ~${(((target - 3) * 128) / seconds).toFixed(0)} samples/s (wall clock)`);
+      assert.ok(late < early - 50, `the loss should fall clearly: ${early} → ${late}`);
+
+      // Drag while training: the decoded pixels change and equal the app's own decode there.
+      const before = await decodedPixels(page);
+      const trainingLatencies = await drag(page, [0.3, 0.3], [0.7, 0.7], 30);
+      await expectDecodedMatchesApp(page);
+      assert.notDeepEqual(await decodedPixels(page), before, 'dragging should change the decoded image');
+
+      // Pause: the step counter stops.
+      await page.click('#train');
+      await page.waitForSelector('#train:text("Train")');
+      const paused = await stepCount(page);
+      await page.waitForTimeout(1500);
+      assert.equal(await stepCount(page), paused, 'a paused session should not step');
+
+      // Idle drag, then arrow keys.
+      const idleLatencies = await drag(page, [0.7, 0.3], [0.3, 0.7], 30);
+      const z0 = await expectDecodedMatchesApp(page);
+      await page.focus('#latent-plane');
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      await page.waitForFunction((x) => {
+        const z = document.querySelector('#decoded').getAttribute('data-z').split(',').map(Number);
+        return z[0] > x;
+      }, z0[0], { timeout: 10_000 });
+      await expectDecodedMatchesApp(page);
+
+      // The plane shows its points and the grid is drawn.
+      assert.ok((await inkedPixels(page, '#latent-plane', 255)) > 1000, 'the plane should show points');
+      await page.waitForSelector('#manifold[data-drawn="true"]', { timeout: LONG });
+      assert.ok((await inkedPixels(page, '#manifold', 0)) > 1000, 'the grid should show digits');
+
+      // Single steps, then the discriminator: D losses appear.
+      await page.click('#step');
+      await page.waitForFunction((n) => Number(document.querySelector('#step-count').textContent) === n + 1, paused, { timeout: LONG });
+      await page.check('#discriminator');
+      await page.click('#train');
+      await page.waitForSelector('#d-loss', { timeout: LONG });
+      assert.ok(Number.isFinite(Number(await page.getAttribute('#d-loss', 'data-value'))));
+      await page.click('#train');
+      await browser.screenshot(`playground-${name.toLowerCase()}`);
+
+      for (const [label, values] of [['idle', idleLatencies], ['training', trainingLatencies]]) {
+        console.log(`[${name}] drag latency ${label}: p50 ${percentile(values, 50)?.toFixed(1)} ms, p95 ${percentile(values, 95)?.toFixed(1)} ms over ${values.length} moves`);
+      }
+      assert.ok(idleLatencies.length > 5, 'drags should be measured');
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+}
+
