@@ -19,4 +19,4 @@ step "trunk build"
 trunk build --dist dist
 step "end-to-end tests in headless Chromium"
 cd tests/e2e
-DIST_DIR="$root/dist" node --test --test-concurrency=1 --test-reporter=spec
+DIST_DIR="$root/dist" node --test --test-concurrency=1

@@ -96,6 +96,10 @@ pub fn start(setup: Setup, events: Callback<Event>) -> Session {
             // Take every waiting command; when idle, sleep until the next one.
             let idle = !running && pending_steps == 0;
             let next = if idle {
+                // Nothing may stay unreported while the session waits.
+                if !reports.is_empty() {
+                    events.emit(Event::Stepped(std::mem::take(&mut reports), batches.epoch));
+                }
                 match inbox.next().await {
                     Some(command) => Some(command),
                     None => return,
@@ -111,6 +115,10 @@ pub fn start(setup: Setup, events: Callback<Event>) -> Session {
                 match command {
                     Command::Run(run) => {
                         running = run;
+                        if !reports.is_empty() {
+                            events
+                                .emit(Event::Stepped(std::mem::take(&mut reports), batches.epoch));
+                        }
                         events.emit(Event::Running(run));
                     }
                     Command::Step => pending_steps += 1,
