@@ -316,3 +316,45 @@ fn cpu_snapshots_decode_like_the_model() {
     assert_eq!(decode_grid(&copy), frozen);
     assert_ne!(decode_grid(&trainer.inference_model()), frozen);
 }
+
+#[test]
+fn kl_warm_up_ramps_beta_and_hyperparameters_change_between_steps() {
+    let set = mnist().take(512);
+    let hyper = Hyper {
+        kl_warmup_steps: 4,
+        beta: 2.0,
+        ..Hyper::default()
+    };
+    let mut trainer = Trainer::new(VaeConfig::mlp2(), hyper, 14, &Device::flex())
+        .expect("VAE-MLP-2 should build");
+    let betas: Vec<f32> = train(&mut trainer, &set, 6, 14)
+        .iter()
+        .map(|r| r.beta)
+        .collect();
+    assert_eq!(betas, [0.0, 0.5, 1.0, 1.5, 2.0, 2.0]);
+    trainer.hyper.beta = 0.25;
+    trainer.hyper.batch_size = 16;
+    let report = &train(&mut trainer, &set, 1, 15)[0];
+    assert_eq!(report.beta, 0.25);
+    assert!((report.total - (report.reconstruction + 0.25 * report.kl)).abs() < 1e-2);
+}
+
+#[test]
+fn a_learned_gaussian_sigma_trains_and_the_conv_model_learns() {
+    let set = mnist().take(1024);
+    let mut config = VaeConfig::conv(crate::data::ImageShape::MNIST);
+    config.likelihood = Likelihood::Gaussian {
+        sigma: 0.5,
+        learned: true,
+    };
+    let mut trainer = Trainer::new(config, Hyper::default(), 16, &Device::flex())
+        .expect("the conv VAE should build");
+    let reports = train(&mut trainer, &set, 30, 16);
+    let (first, last) = (&reports[0], &reports[29]);
+    assert!(
+        last.reconstruction < first.reconstruction - 100.0,
+        "the Gaussian NLL should fall as σ and the decoder learn: {} → {}",
+        first.reconstruction,
+        last.reconstruction
+    );
+}

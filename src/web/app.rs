@@ -14,7 +14,7 @@ use super::session::{self, Command, Event, Session, Setup};
 use super::shared::Shared;
 use super::{now_ms, probe_hooks, view};
 use crate::data::read_idx_pair;
-use crate::vae::{Hyper, StepReport, VaeConfig};
+use crate::vae::{Checkpoint, Hyper, StepReport, VaeConfig};
 
 /// The first real computation on the chosen backend.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,12 +27,24 @@ pub enum Probe {
     Failed(String),
 }
 
+/// The pretrained model the page opens with.
+#[derive(Debug, Clone, PartialEq)]
+enum Pretrained {
+    Loading,
+    Ready(Shared<Checkpoint>),
+    /// Missing or unreadable: the page starts from fresh weights and says why.
+    Unavailable(String),
+}
+
 #[derive(Clone)]
 struct State {
     prefer_gpu: bool,
     backend: Option<Backend>,
     probe: Option<Probe>,
     data: DataStatus,
+    pretrained: Pretrained,
+    /// Start sessions from the pretrained weights (until the user resets).
+    use_pretrained: bool,
     hyper: Hyper,
     seed: u64,
     /// Bumped by every reset: events of older sessions are dropped.
@@ -55,9 +67,11 @@ enum Action {
     BackendReady(bool, Backend),
     Probed(bool, Probe),
     Data(DataStatus),
+    Pretrained(Pretrained),
+    /// Start over from the pretrained weights (`true`) or from fresh ones.
+    StartOver(bool),
     SetHyper(Hyper),
     SetSeed(u64),
-    Reset,
     Cursor([f32; 2]),
     Session(u64, Event),
 }
@@ -76,6 +90,8 @@ impl State {
                 name: "MNIST".into(),
                 fraction: 0.0,
             },
+            pretrained: Pretrained::Loading,
+            use_pretrained: true,
             hyper: Hyper::default(),
             seed: 1,
             session_id: 0,
@@ -92,6 +108,7 @@ impl State {
 
     fn reset_training(&mut self) {
         self.session_id += 1;
+        self.has_model = false;
         self.running = false;
         self.last = None;
         self.epoch = 0;
@@ -120,12 +137,17 @@ impl Reducible for State {
                 next.probe = Some(probe);
             }
             Action::Data(status) => next.data = status,
+            Action::Pretrained(pretrained) => next.pretrained = pretrained,
+            Action::StartOver(pretrained) => {
+                next.use_pretrained = pretrained;
+                next.reset_training();
+            }
             Action::SetHyper(hyper) => next.hyper = hyper,
             Action::SetSeed(seed) => {
                 next.seed = seed;
+                next.use_pretrained = false;
                 next.reset_training();
             }
-            Action::Reset => next.reset_training(),
             Action::Cursor(z) => next.cursor = z,
             Action::Session(id, event) if id == self.session_id => match event {
                 Event::Model(_) => next.has_model = true,
@@ -189,6 +211,19 @@ async fn probe(device: &Device) -> Probe {
     }
 }
 
+/// The model the page opens with, trained natively by `vae-train` (see the README).
+const PRETRAINED_URL: &str = "models/mnist-mlp2.vae";
+
+async fn load_pretrained(dispatch: Callback<Pretrained>) {
+    let result = fetch_bytes(PRETRAINED_URL, |_| {})
+        .await
+        .and_then(|bytes| Checkpoint::from_bytes(&bytes).map_err(|e| e.to_string()));
+    dispatch.emit(match result {
+        Ok(checkpoint) => Pretrained::Ready(Shared::new(checkpoint)),
+        Err(error) => Pretrained::Unavailable(error),
+    });
+}
+
 /// Fetches the bundled MNIST test set (gzipped IDX), reporting progress.
 async fn load_mnist(dispatch: Callback<DataStatus>) {
     let name = "MNIST".to_string();
@@ -228,6 +263,11 @@ pub fn App() -> Html {
         let dispatcher = state.dispatcher();
         move |_| {
             probe_hooks::install();
+            let on_pretrained = {
+                let dispatcher = dispatcher.clone();
+                Callback::from(move |p| dispatcher.dispatch(Action::Pretrained(p)))
+            };
+            spawn_local(load_pretrained(on_pretrained));
             let on_status = Callback::from(move |status| dispatcher.dispatch(Action::Data(status)));
             spawn_local(load_mnist(on_status));
         }
@@ -244,39 +284,54 @@ pub fn App() -> Html {
             });
         }
     });
-    // A new session whenever the backend, the data or the session id changes.
+    // A new session whenever the backend, the data or the session id changes, once it is known
+    // whether there is a pretrained model to start from.
     let data_set = match &state.data {
         DataStatus::Ready { set, .. } => Some(set.clone()),
         _ => None,
     };
-    use_effect_with((state.session_id, state.backend.clone(), data_set), {
-        let (session, dispatcher) = (session.clone(), state.dispatcher());
-        let (hyper, seed) = (state.hyper.clone(), state.seed);
-        move |(id, backend, data)| {
-            *session.borrow_mut() = None;
-            if let (Some(backend), Some(data)) = (backend, data) {
-                let id = *id;
-                let shape = data.shape;
-                let events = Callback::from(move |event: Event| {
-                    // The canvases draw straight away; the reducer only tracks the rest.
-                    match &event {
-                        Event::Model(vae) => view::set_model(vae.clone(), shape),
-                        Event::Points(points) => view::set_points(points.clone()),
-                        _ => {}
-                    }
-                    dispatcher.dispatch(Action::Session(id, event))
-                });
-                let setup = Setup {
-                    device: backend.device.clone(),
-                    config: VaeConfig::mlp2(),
-                    hyper,
-                    seed,
-                    data: data.0.clone(),
-                };
-                *session.borrow_mut() = Some(session::start(setup, events));
+    let start_from = match (&state.pretrained, state.use_pretrained) {
+        (Pretrained::Loading, _) => None,
+        (Pretrained::Ready(checkpoint), true) => Some(Some(checkpoint.clone())),
+        _ => Some(None),
+    };
+    use_effect_with(
+        (
+            state.session_id,
+            state.backend.clone(),
+            data_set,
+            start_from,
+        ),
+        {
+            let (session, dispatcher) = (session.clone(), state.dispatcher());
+            let (hyper, seed) = (state.hyper.clone(), state.seed);
+            move |(id, backend, data, start_from)| {
+                *session.borrow_mut() = None;
+                if let (Some(backend), Some(data), Some(start_from)) = (backend, data, start_from) {
+                    let id = *id;
+                    let shape = data.shape;
+                    let events = Callback::from(move |event: Event| {
+                        // The canvases draw straight away; the reducer only tracks the rest.
+                        match &event {
+                            Event::Model(vae) => view::set_model(vae.clone(), shape),
+                            Event::Points(points) => view::set_points(points.clone()),
+                            _ => {}
+                        }
+                        dispatcher.dispatch(Action::Session(id, event))
+                    });
+                    let setup = Setup {
+                        device: backend.device.clone(),
+                        config: VaeConfig::mlp2(),
+                        hyper,
+                        seed,
+                        data: data.0.clone(),
+                        start_from: start_from.as_ref().map(|c| c.0.clone()),
+                    };
+                    *session.borrow_mut() = Some(session::start(setup, events));
+                }
             }
-        }
-    });
+        },
+    );
     let command = {
         let session = session.clone();
         move |command: Command| {
@@ -302,7 +357,11 @@ pub fn App() -> Html {
     };
     let on_reset = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |()| dispatcher.dispatch(Action::Reset))
+        Callback::from(move |()| dispatcher.dispatch(Action::StartOver(false)))
+    };
+    let on_pretrained = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_| dispatcher.dispatch(Action::StartOver(true)))
     };
     let on_seed = {
         let dispatcher = state.dispatcher();
@@ -327,6 +386,30 @@ pub fn App() -> Html {
                     { "Train a variational autoencoder in your browser and explore its latent space. Nothing leaves your machine." }
                 </p>
             </header>
+            {
+                match &state.pretrained {
+                    Pretrained::Ready(checkpoint) => html! {
+                        <p id="pretrained-status" class="detail" data-state={if state.use_pretrained { "in-use" } else { "available" }}>
+                            {
+                                if state.use_pretrained {
+                                    format!("Opened with a pretrained {} (trained natively for {} steps). Train on from here, or Reset to start from scratch.", checkpoint.config.name(), checkpoint.step)
+                                } else {
+                                    "Training from scratch.".to_string()
+                                }
+                            }
+                            if !state.use_pretrained {
+                                { " " }<button id="pretrained" onclick={on_pretrained}>{ "Back to the pretrained model" }</button>
+                            }
+                        </p>
+                    },
+                    Pretrained::Unavailable(reason) => html! {
+                        <p id="pretrained-status" class="notice" data-state="unavailable">
+                            { format!("No pretrained model ({reason}): starting from fresh weights.") }
+                        </p>
+                    },
+                    Pretrained::Loading => html! {},
+                }
+            }
             if let Some(error) = &state.error {
                 <p id="error" class="card error" role="alert">{ format!("Training stopped: {error}") }</p>
             }

@@ -2,7 +2,7 @@
 
 use std::cell::RefCell;
 
-use burn::tensor::Device;
+use burn::tensor::{Device, wgpu as backend};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::now_ms;
@@ -103,6 +103,9 @@ pub async fn init(prefer_gpu: bool) -> Backend {
                 kind: BackendKind::WebGpu { adapter },
                 init_ms: now_ms() - start,
             }
+        }
+        Err(backend::WgpuInitError::AdapterUnavailable { .. }) => {
+            cpu("the browser offers no WebGPU adapter".into())
         }
         Err(error) => cpu(format!("WebGPU could not start: {error}")),
     }

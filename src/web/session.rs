@@ -12,7 +12,7 @@ use yew::Callback;
 
 use super::now_ms;
 use crate::data::{Batches, ImageSet};
-use crate::vae::{Hyper, StepReport, Trainer, Vae, VaeConfig, to_cpu};
+use crate::vae::{Checkpoint, Hyper, StepReport, Trainer, Vae, VaeConfig, to_cpu};
 
 /// How often the page gets a fresh copy of the weights for drawing (ms of training), at least.
 const MODEL_REFRESH_MS: f64 = 400.0;
@@ -70,14 +70,28 @@ pub struct Setup {
     pub seed: u64,
     /// The training images; the last `HELD_OUT` are kept aside.
     pub data: Rc<ImageSet>,
+    /// Weights to start from (a pretrained model); fresh ones when `None`.
+    pub start_from: Option<Rc<Checkpoint>>,
 }
 
 pub fn start(setup: Setup, events: Callback<Event>) -> Session {
     let (commands, mut inbox) = unbounded();
     spawn_local(async move {
-        let mut trainer = match Trainer::new(setup.config, setup.hyper, setup.seed, &setup.device) {
+        let trainer = match setup.start_from {
+            Some(checkpoint) => {
+                let mut checkpoint = (*checkpoint).clone();
+                // The page's settings, not the ones the file was trained with.
+                checkpoint.hyper = setup.hyper;
+                checkpoint
+                    .into_trainer(setup.seed, &setup.device)
+                    .map_err(|e| e.to_string())
+            }
+            None => Trainer::new(setup.config, setup.hyper, setup.seed, &setup.device)
+                .map_err(|e| e.to_string()),
+        };
+        let mut trainer = match trainer {
             Ok(trainer) => trainer,
-            Err(error) => return events.emit(Event::Failed(error.to_string())),
+            Err(error) => return events.emit(Event::Failed(error)),
         };
         let mut train = (*setup.data).clone();
         let held_out = Rc::new(train.split_off(HELD_OUT.min(train.len() / 5)));

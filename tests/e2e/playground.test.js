@@ -91,6 +91,25 @@ for (const webgpu of [true, false]) {
       await page.waitForSelector('#decoded[data-z]:not([data-z=""])', { timeout: LONG });
       assert.equal(await page.getAttribute('#backend', 'data-backend'), webgpu ? 'webgpu' : 'cpu');
 
+      // It opens ready to explore: the pretrained model decodes a digit at the cursor, untrained.
+      await page.waitForSelector('#pretrained-status[data-state="in-use"]', { timeout: LONG });
+      await page.waitForFunction(() => {
+        const c = document.querySelector('#decoded');
+        if (!c.width) return false;
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let dark = 0, bright = 0;
+        for (let i = 0; i < d.length; i += 4) { if (d[i] < 40) dark += 1; if (d[i] > 150) bright += 1; }
+        return dark > 300 && bright > 30;
+      }, null, { timeout: LONG });
+      assert.equal(await stepCount(page), 0);
+      await expectDecodedMatchesApp(page);
+      await browser.screenshot(`opened-${name.toLowerCase()}`);
+
+      // Start from scratch, so that the loss has somewhere to fall.
+      await page.click('#reset');
+      await page.waitForSelector('#pretrained-status[data-state="available"]');
+      await page.waitForSelector('#train:not([disabled])', { timeout: LONG });
+
       // Train, and watch the loss come down.
       await page.click('#train');
       await page.waitForFunction(() => Number(document.querySelector('#step-count').textContent) >= 3, null, { timeout: LONG });
