@@ -7,7 +7,7 @@ use yew::prelude::*;
 use super::backend::{self, Backend};
 use super::components::{
     BackendStatus, ChartPoint, Controls, DataPanel, DataStatus, DecodedView, LatentPlane,
-    LossChart, Manifold,
+    LossChart, Manifold, SampleStrip,
 };
 use super::fetch::fetch_bytes;
 use super::session::{self, Command, Event, Session, Setup};
@@ -310,6 +310,9 @@ pub fn App() -> Html {
                 if let (Some(backend), Some(data), Some(start_from)) = (backend, data, start_from) {
                     let id = *id;
                     let shape = data.shape;
+                    // The strip shows the last images, which the session keeps aside as held out.
+                    let mut last = (*data.0).clone();
+                    view::set_originals(Rc::new(last.split_off(view::STRIP)));
                     let events = Callback::from(move |event: Event| {
                         // The canvases draw straight away; the reducer only tracks the rest.
                         match &event {
@@ -445,6 +448,9 @@ pub fn App() -> Html {
                     </section>
                     <section class="card" aria-label="Manifold">
                         <Manifold />
+                    </section>
+                    <section class="card" aria-label="Reconstructions and samples">
+                        <SampleStrip />
                     </section>
                 </div>
             </div>

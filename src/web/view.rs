@@ -15,14 +15,18 @@ use web_sys::HtmlCanvasElement;
 use super::draw::{PALETTE, View, context2d, draw_images};
 use super::probe_hooks;
 use super::session::{PlanePoint, decode_points};
-use crate::data::ImageShape;
+use crate::data::{ImageSet, ImageShape, Rng};
 use crate::vae::Vae;
 
 pub const PLANE_PX: u32 = 480;
 pub const MANIFOLD_K: usize = 12;
+/// Images per row in the reconstructions-and-samples strip.
+pub const STRIP: usize = 8;
 
 struct State {
     model: Option<Rc<Vae>>,
+    /// A few held-out images, shown beside their reconstructions.
+    originals: Option<Rc<ImageSet>>,
     points: Rc<Vec<PlanePoint>>,
     view: View,
     cursor: [f32; 2],
@@ -32,6 +36,7 @@ struct State {
 thread_local! {
     static STATE: RefCell<State> = RefCell::new(State {
         model: None,
+        originals: None,
         points: Rc::default(),
         view: View { half_width: 4.0 },
         cursor: [0.0, 0.0],
@@ -66,6 +71,13 @@ pub fn set_model(model: Rc<Vae>, shape: ImageShape) {
     });
     draw_decoded();
     draw_manifold();
+    draw_strip();
+}
+
+/// The held-out images to reconstruct (the first [`STRIP`] are used).
+pub fn set_originals(originals: Rc<ImageSet>) {
+    STATE.with_borrow_mut(|s| s.originals = Some(originals));
+    draw_strip();
 }
 
 /// New encodings for the plane; the view is fitted to them.
@@ -92,6 +104,7 @@ pub fn draw_all() {
     draw_plane();
     draw_decoded();
     draw_manifold();
+    draw_strip();
 }
 
 /// Runs a CPU decode now: the CPU backend's reads complete immediately, so there is no need to
@@ -112,6 +125,48 @@ fn draw_decoded() {
     // Read by the browser tests: which latent point the pixels show.
     let _ = canvas.set_attribute("data-z", &format!("{},{}", cursor[0], cursor[1]));
     probe_hooks::input_drawn();
+}
+
+/// Three rows: held-out originals, their reconstructions (decoded posterior means), and decodings
+/// of fixed draws from the prior N(0, I) — the generation phase at a glance.
+fn draw_strip() {
+    let Some(canvas) = canvas("samples") else {
+        return;
+    };
+    let (model, originals) = STATE.with_borrow(|s| (s.model.clone(), s.originals.clone()));
+    let (Some(model), Some(originals)) = (model, originals) else {
+        return;
+    };
+    let originals = originals.take(STRIP);
+    let Some(reconstructions) = reconstruct_now(&model, &originals) else {
+        return;
+    };
+    let prior: Vec<[f32; 2]> = Rng::new(7)
+        .normals(STRIP * 2)
+        .chunks_exact(2)
+        .map(|z| [z[0], z[1]])
+        .collect();
+    let Some(samples) = decode_now(&model, &prior) else {
+        return;
+    };
+    let mut pixels = originals.pixels.clone();
+    pixels.extend(reconstructions);
+    pixels.extend(samples);
+    draw_images(&canvas, &pixels, originals.shape, STRIP);
+    let _ = canvas.set_attribute("data-drawn", "true");
+}
+
+fn reconstruct_now(model: &Vae, images: &ImageSet) -> Option<Vec<f32>> {
+    let device = burn::tensor::Device::flex();
+    let all: Vec<usize> = (0..images.len()).collect();
+    let means = model.encode(images.batch(&all, &device)).mean;
+    model
+        .decode(means)
+        .into_data_async()
+        .now_or_never()?
+        .ok()?
+        .try_to_vec()
+        .ok()
 }
 
 fn draw_manifold() {

@@ -153,6 +153,8 @@ for (const webgpu of [true, false]) {
       assert.ok((await inkedPixels(page, '#latent-plane', 255)) > 1000, 'the plane should show points');
       await page.waitForSelector('#manifold[data-drawn="true"]', { timeout: LONG });
       assert.ok((await inkedPixels(page, '#manifold', 0)) > 1000, 'the grid should show digits');
+      await page.waitForSelector('#samples[data-drawn="true"]', { timeout: LONG });
+      assert.ok((await inkedPixels(page, '#samples', 0)) > 500, 'originals, reconstructions and samples should show');
 
       // Single steps, then the discriminator: D losses appear.
       await page.click('#step');

@@ -12,4 +12,4 @@ pub use data_panel::{DataPanel, DataStatus};
 pub use decoded_view::DecodedView;
 pub use latent_plane::LatentPlane;
 pub use loss_chart::{ChartPoint, LossChart};
-pub use manifold::Manifold;
+pub use manifold::{Manifold, SampleStrip};
