@@ -56,6 +56,16 @@ impl ImageSet {
         }
     }
 
+    /// The last `count` images (or all, if fewer).
+    pub fn last(&self, count: usize) -> Self {
+        let skip = self.len().saturating_sub(count);
+        Self {
+            shape: self.shape,
+            pixels: self.pixels[skip * self.shape.pixels()..].to_vec(),
+            labels: self.labels.as_ref().map(|l| l[skip..].to_vec()),
+        }
+    }
+
     /// Splits off the last `count` images, e.g. as a held-out set.
     pub fn split_off(&mut self, count: usize) -> Self {
         let keep = self.len().saturating_sub(count);
@@ -116,6 +126,25 @@ impl Batches {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn take_last_and_split_off_agree() {
+        let shape = ImageShape {
+            width: 1,
+            height: 1,
+            channels: 1,
+        };
+        let mut set = ImageSet {
+            shape,
+            pixels: vec![0.0, 0.25, 0.5, 1.0],
+            labels: Some(vec![0, 1, 2, 3]),
+        };
+        assert_eq!(set.take(1).pixels, [0.0]);
+        let last = set.last(3);
+        assert_eq!(set.split_off(3), last);
+        assert_eq!(last.labels, Some(vec![1, 2, 3]));
+        assert_eq!(set.len(), 1);
+    }
 
     #[test]
     fn batches_cover_an_epoch_without_repeats() {

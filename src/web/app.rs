@@ -311,8 +311,7 @@ pub fn App() -> Html {
                     let id = *id;
                     let shape = data.shape;
                     // The strip shows the last images, which the session keeps aside as held out.
-                    let mut last = (*data.0).clone();
-                    view::set_originals(Rc::new(last.split_off(view::STRIP)));
+                    view::set_originals(Rc::new(data.last(view::STRIP)));
                     let events = Callback::from(move |event: Event| {
                         // The canvases draw straight away; the reducer only tracks the rest.
                         match &event {
