@@ -9,7 +9,7 @@ use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 
-use super::training::Trainer;
+use super::training::{Trainer, adam};
 use super::{ConfigError, Hyper, Vae, VaeConfig};
 
 const MAGIC: &[u8; 7] = b"VAEPLAY";
@@ -263,8 +263,7 @@ impl Checkpoint {
         let (optim, discriminator_optim) = match &self.optimizers {
             Some((optim, discriminator_optim)) => {
                 let load = |bytes: &[u8], section| {
-                    let (fresh, _) = Trainer::fresh_optimizers();
-                    fresh
+                    adam()
                         .from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
                         .map_err(|e| CheckpointError::Weights {
                             section,
@@ -276,7 +275,7 @@ impl Checkpoint {
                     load(discriminator_optim, "discriminator optimizer state")?,
                 )
             }
-            None => Trainer::fresh_optimizers(),
+            None => (adam(), adam()),
         };
         trainer.restore(
             vae,

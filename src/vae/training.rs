@@ -114,7 +114,8 @@ pub struct Trainer {
 /// Width of the discriminator's hidden layer.
 const DISCRIMINATOR_HIDDEN: usize = 256;
 
-fn adam() -> ModuleOptimizer {
+/// The optimizer of both the VAE and the discriminator (each gets its own).
+pub(super) fn adam() -> ModuleOptimizer {
     AdamConfig::new().with_epsilon(1e-8).init()
 }
 
@@ -344,10 +345,6 @@ impl Trainer {
 
     pub(super) fn rng_state(&self) -> u64 {
         self.rng.state()
-    }
-
-    pub(super) fn fresh_optimizers() -> (ModuleOptimizer, ModuleOptimizer) {
-        (adam(), adam())
     }
 }
 

@@ -29,9 +29,3 @@ impl<T> Deref for Shared<T> {
         &self.0
     }
 }
-
-impl<T> From<Rc<T>> for Shared<T> {
-    fn from(value: Rc<T>) -> Self {
-        Self(value)
-    }
-}
