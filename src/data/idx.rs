@@ -129,6 +129,41 @@ pub fn read_idx_pair(images: &[u8], labels: Option<&[u8]>) -> Result<ImageSet, I
     })
 }
 
+/// Writes images (8-bit, N × H × W, or N × H × W × C for colour) and, separately, labels as IDX
+/// files: exports that other tools read.
+pub fn write_idx(set: &ImageSet) -> (Vec<u8>, Option<Vec<u8>>) {
+    let ImageShape {
+        width,
+        height,
+        channels,
+    } = set.shape;
+    let mut dims = vec![set.len(), height, width];
+    if channels > 1 {
+        dims.push(channels);
+    }
+    let header = |dims: &[usize]| {
+        let mut out = vec![0, 0, 8, dims.len() as u8];
+        dims.iter()
+            .for_each(|&d| out.extend((d as u32).to_be_bytes()));
+        out
+    };
+    let mut images = header(&dims);
+    let plane = width * height;
+    for image in set.pixels.chunks_exact(set.shape.pixels()) {
+        for i in 0..plane {
+            for c in 0..channels {
+                images.push((image[c * plane + i].clamp(0.0, 1.0) * 255.0).round() as u8);
+            }
+        }
+    }
+    let labels = set.labels.as_ref().map(|labels| {
+        let mut out = header(&[labels.len()]);
+        out.extend(labels);
+        out
+    });
+    (images, labels)
+}
+
 /// IDX stores pixels interleaved (H × W × C); the models want C × H × W, scaled to [0, 1].
 fn to_channel_major(data: &[u8], shape: ImageShape) -> Vec<f32> {
     let (c, plane) = (shape.channels, shape.width * shape.height);

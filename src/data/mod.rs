@@ -1,12 +1,26 @@
 //! The ground: image sets, the file formats they come from, and batches.
 
+mod archive;
 mod idx;
 mod image_set;
+mod npy;
+mod picture;
+mod preprocess;
 mod rng;
+mod shapes;
+mod upload;
 
-pub use idx::{IdxError, MAX_DECOMPRESSED_BYTES, gunzip_limited, read_idx, read_idx_pair};
+pub use archive::{ArchiveError, LIMITS, Limits, is_zip, read_zip, write_zip};
+pub use idx::{
+    IdxError, MAX_DECOMPRESSED_BYTES, gunzip_limited, read_idx, read_idx_pair, write_idx,
+};
 pub use image_set::{Batches, ImageSet, ImageShape};
+pub use npy::{NpyArray, NpyError, read_npy, write_npy};
+pub use picture::{MAX_IMAGE_SIDE, PictureError, decode_picture, encode_png};
+pub use preprocess::{Invert, MAX_INPUT_SIDE, Preprocess, RawImage};
 pub use rng::Rng;
+pub use shapes::{FACTOR_NAMES, Factors, KINDS, ShapesConfig, generate_shapes};
+pub use upload::{NamedFile, Problem, Upload, UploadResult};
 
 /// Reading a dataset from disk (the native trainer, tests and benchmarks).
 #[cfg(not(target_arch = "wasm32"))]
@@ -57,7 +71,10 @@ mod files {
 pub use files::{FileError, bundled_mnist, read_idx_files};
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod bundled_tests {
     #[test]
     fn bundled_mnist_has_the_known_labels() {
         let set = super::bundled_mnist().expect("assets/mnist should be readable");

@@ -1,28 +1,108 @@
-use web_sys::HtmlCanvasElement;
+use web_sys::{DragEvent, File, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::data::ImageSet;
+use super::DrawingPad;
+use crate::data::{ImageSet, ImageShape, Invert, NamedFile, Preprocess, Problem};
 use crate::web::draw::draw_images;
+use crate::web::files::file_list;
 use crate::web::shared::Shared;
+
+/// The datasets the page offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dataset {
+    Mnist,
+    Fashion,
+    Shapes,
+    /// The user's uploads and drawings.
+    Own,
+}
+
+impl Dataset {
+    pub const ALL: [Self; 4] = [Self::Mnist, Self::Fashion, Self::Shapes, Self::Own];
+
+    /// The name in share links.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Mnist => "mnist",
+            Self::Fashion => "fashion",
+            Self::Shapes => "shapes",
+            Self::Own => "own",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.key() == key)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mnist => "MNIST",
+            Self::Fashion => "Fashion-MNIST",
+            Self::Shapes => "Shapes",
+            Self::Own => "Your own data",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Mnist => "MNIST digits (10,000)",
+            Self::Fashion => "Fashion-MNIST clothes (10,000)",
+            Self::Shapes => "Shapes, generated (10,000)",
+            Self::Own => "Your own: files, folders, drawings",
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum DataStatus {
-    Loading { name: String, fraction: f64 },
-    Ready { name: String, set: Shared<ImageSet> },
-    Failed { name: String, error: String },
+    /// Nothing chosen yet (own data before any upload).
+    Empty,
+    Loading {
+        name: String,
+        fraction: f64,
+    },
+    Ready {
+        name: String,
+        set: Shared<ImageSet>,
+        /// Class names in label order; empty when unlabelled.
+        classes: Vec<String>,
+        /// Images that were resized to the model's size.
+        resized: usize,
+    },
+    Failed {
+        name: String,
+        error: String,
+    },
 }
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
+    pub dataset: Dataset,
     pub status: DataStatus,
+    pub preprocess: Preprocess,
+    /// Files of the upload that could not be used.
+    pub problems: Shared<Vec<Problem>>,
+    /// How many files (uploads and drawings) the user's own dataset holds.
+    pub own_files: usize,
+    pub on_dataset: Callback<Dataset>,
+    pub on_files: Callback<Vec<File>>,
+    pub on_drawing: Callback<NamedFile>,
+    pub on_preprocess: Callback<Preprocess>,
+    pub on_clear_own: Callback<()>,
 }
 
 const PREVIEW: usize = 32;
+const SIDES: [usize; 4] = [28, 32, 48, 64];
 
-/// The dataset in use: loading progress, a summary and a preview grid.
+fn select_value(event: &Event) -> Option<String> {
+    Some(event.target_dyn_into::<HtmlSelectElement>()?.value())
+}
+
+/// The dataset in use: the choice, uploads, loading progress, a summary and a preview grid.
 #[component]
 pub fn DataPanel(props: &Props) -> Html {
     let canvas = use_node_ref();
+    let dragging = use_state(|| false);
     {
         let canvas = canvas.clone();
         use_effect_with(props.status.clone(), move |status| {
@@ -34,7 +114,78 @@ pub fn DataPanel(props: &Props) -> Html {
             }
         });
     }
+    let on_dataset = {
+        let on_dataset = props.on_dataset.clone();
+        Callback::from(move |e: Event| {
+            if let Some(dataset) = select_value(&e).as_deref().and_then(Dataset::from_key) {
+                on_dataset.emit(dataset);
+            }
+        })
+    };
+    let on_pick = {
+        let on_files = props.on_files.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                on_files.emit(file_list(input.files()));
+                // The same file picked again should count as a new pick.
+                input.set_value("");
+            }
+        })
+    };
+    let on_drag_over = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(true);
+        })
+    };
+    let on_drag_leave = {
+        let dragging = dragging.clone();
+        Callback::from(move |_: DragEvent| dragging.set(false))
+    };
+    let on_drop = {
+        let (on_files, dragging) = (props.on_files.clone(), dragging.clone());
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(false);
+            on_files.emit(file_list(e.data_transfer().and_then(|d| d.files())));
+        })
+    };
+    let preprocess = props.preprocess;
+    let change = |apply: fn(&mut Preprocess, &str)| {
+        let on_preprocess = props.on_preprocess.clone();
+        Callback::from(move |e: Event| {
+            let value = select_value(&e).or_else(|| {
+                e.target_dyn_into::<HtmlInputElement>()
+                    .map(|i| i.checked().to_string())
+            });
+            if let Some(value) = value {
+                let mut next = preprocess;
+                apply(&mut next, &value);
+                on_preprocess.emit(next);
+            }
+        })
+    };
+    let on_side = change(|p, v| {
+        let side = v.parse().unwrap_or(28);
+        p.shape.width = side;
+        p.shape.height = side;
+    });
+    let on_colour = change(|p, v| p.shape.channels = if v == "rgb" { 3 } else { 1 });
+    let on_invert = change(|p, v| {
+        p.invert = match v {
+            "always" => Invert::Always,
+            "never" => Invert::Never,
+            _ => Invert::Auto,
+        }
+    });
+    let on_contrast = change(|p, v| p.auto_contrast = v == "true");
+    let clear = props.on_clear_own.reform(|_| ());
+
     let body = match &props.status {
+        DataStatus::Empty => html! {
+            <p id="data-status" class="detail">{ "Pick or drop image files, a folder, a .zip, IDX or .npy files, or draw your own." }</p>
+        },
         DataStatus::Loading { name, fraction } => html! {
             <p id="data-status" class="busy" aria-busy="true">
                 { format!("Loading {name}… {:.0}%", fraction * 100.0) }
@@ -44,34 +195,106 @@ pub fn DataPanel(props: &Props) -> Html {
         DataStatus::Failed { name, error } => html! {
             <p id="data-status" class="error" role="alert">{ format!("Could not load {name}: {error}") }</p>
         },
-        DataStatus::Ready { name, set } => {
-            let classes = set
-                .labels
-                .as_ref()
-                .map(|l| {
-                    let mut seen = [false; 256];
-                    l.iter().for_each(|&c| seen[c as usize] = true);
-                    seen.iter().filter(|&&s| s).count()
-                })
-                .unwrap_or(0);
+        DataStatus::Ready {
+            name,
+            set,
+            classes,
+            resized,
+        } => {
+            let ImageShape {
+                width,
+                height,
+                channels,
+            } = set.shape;
+            let classes = match classes.len() {
+                0 => "unlabelled".to_string(),
+                n if n <= 10 => format!("{n} classes ({})", classes.join(", ")),
+                n => format!("{n} classes"),
+            };
             html! {
                 <p id="data-status" data-count={set.len().to_string()}>
                     { format!(
-                        "{name}: {} images, {}×{}{}, {classes} classes",
-                        set.len(), set.shape.width, set.shape.height,
-                        if set.shape.channels == 3 { " RGB" } else { " grey" }
+                        "{name}: {} images, {width}×{height}{}, {classes}{}",
+                        set.len(),
+                        if channels == 3 { " RGB" } else { " grey" },
+                        if *resized > 0 { format!("; {resized} resized") } else { String::new() },
                     ) }
                 </p>
             }
         }
     };
+    let own = props.dataset == Dataset::Own;
     html! {
         <section class="card" aria-label="Data">
             <h2>{ "Data" }</h2>
             <label>{ "Dataset " }
-                <select id="dataset"><option value="mnist" selected=true>{ "MNIST digits (10,000)" }</option></select>
+                <select id="dataset" onchange={on_dataset}>
+                    { for Dataset::ALL.iter().map(|&d| html! {
+                        <option value={d.key()} selected={d == props.dataset}>{ d.label() }</option>
+                    }) }
+                </select>
             </label>
+            if own {
+                <div id="drop-zone" class={classes!("drop-zone", (*dragging).then_some("dragging"))}
+                    ondragover={on_drag_over} ondragleave={on_drag_leave} ondrop={on_drop}>
+                    <p>{ "Drop files here, or " }
+                        <label class="file-button">{ "choose files" }
+                            <input id="upload" type="file" multiple=true
+                                accept="image/*,.zip,.npy,.gz,.idx,.idx1-ubyte,.idx3-ubyte,application/octet-stream"
+                                onchange={on_pick.clone()} />
+                        </label>
+                        { " or " }
+                        <label class="file-button">{ "choose a folder" }
+                            <input id="upload-folder" type="file" webkitdirectory="" onchange={on_pick} />
+                        </label>
+                    </p>
+                    <p class="detail">{ "PNG, JPEG, GIF, WebP, BMP (sub-folders name the classes), .zip of images, IDX (raw or .gz, with a labels file), NumPy .npy (N×H×W or N×H×W×C, uint8 or float, labels as a 1-D array). At most 64 MB a file, 256 MB and 60,000 images in all." }</p>
+                    <div class="fields">
+                        <label>{ "Size" }
+                            <select id="input-side" onchange={on_side}>
+                                { for SIDES.iter().map(|&s| html! {
+                                    <option value={s.to_string()} selected={s == preprocess.shape.width}>{ format!("{s}×{s}") }</option>
+                                }) }
+                            </select>
+                        </label>
+                        <label>{ "Colour" }
+                            <select id="input-colour" onchange={on_colour}>
+                                <option value="grey" selected={preprocess.shape.channels == 1}>{ "Grey" }</option>
+                                <option value="rgb" selected={preprocess.shape.channels == 3}>{ "RGB" }</option>
+                            </select>
+                        </label>
+                        <label>{ "Invert" }
+                            <select id="input-invert" onchange={on_invert}>
+                                <option value="auto" selected={preprocess.invert == Invert::Auto}>{ "When the background is light" }</option>
+                                <option value="always" selected={preprocess.invert == Invert::Always}>{ "Always" }</option>
+                                <option value="never" selected={preprocess.invert == Invert::Never}>{ "Never" }</option>
+                            </select>
+                        </label>
+                        <label class="check">
+                            <input id="input-contrast" type="checkbox" checked={preprocess.auto_contrast} onchange={on_contrast} />
+                            { "Auto-contrast" }
+                        </label>
+                    </div>
+                    if props.own_files > 0 {
+                        <p class="detail">
+                            { format!("{} file{} so far. ", props.own_files, if props.own_files == 1 { "" } else { "s" }) }
+                            <button id="clear-own" onclick={clear}>{ "Remove them all" }</button>
+                        </p>
+                    }
+                </div>
+                <DrawingPad on_drawing={props.on_drawing.clone()} />
+            }
             { body }
+            if !props.problems.is_empty() {
+                <div id="upload-problems" class="error" role="alert">
+                    <p>{ format!("{} file{} could not be used (the rest are in):", props.problems.len(), if props.problems.len() == 1 { "" } else { "s" }) }</p>
+                    <ul>
+                        { for props.problems.iter().map(|p| html! {
+                            <li><strong>{ &p.file }</strong>{ ": " }{ &p.reason }</li>
+                        }) }
+                    </ul>
+                </div>
+            }
             <canvas id="data-preview" ref={canvas} class="pixelated preview" />
         </section>
     }

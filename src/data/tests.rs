@@ -1,0 +1,561 @@
+//! Every upload format and every bad input the page must survive, on small fixtures made here.
+
+use super::*;
+
+fn grey(width: usize, height: usize, f: impl Fn(usize, usize) -> f32) -> RawImage {
+    let pixels = (0..height)
+        .flat_map(|y| (0..width).map(move |x| (x, y)))
+        .map(|(x, y)| f(x, y))
+        .collect();
+    RawImage {
+        width,
+        height,
+        channels: 1,
+        pixels,
+    }
+}
+
+fn png(width: u32, height: u32, value: u8) -> Vec<u8> {
+    encode_png(width, height, 1, vec![value; (width * height) as usize])
+}
+
+fn file(name: &str, bytes: Vec<u8>) -> NamedFile {
+    NamedFile {
+        name: name.into(),
+        bytes,
+    }
+}
+
+fn upload(files: Vec<NamedFile>) -> UploadResult {
+    upload_with(files, LIMITS)
+}
+
+fn upload_with(files: Vec<NamedFile>, limits: Limits) -> UploadResult {
+    let preprocess = Preprocess {
+        invert: Invert::Never,
+        ..Preprocess::default()
+    };
+    let mut upload = Upload::with_limits(preprocess, limits);
+    for f in files {
+        for inner in upload.expand(f) {
+            upload.add(inner);
+        }
+    }
+    upload.finish()
+}
+
+fn reasons(result: &UploadResult) -> Vec<(String, String)> {
+    result
+        .problems
+        .iter()
+        .map(|p| (p.file.clone(), p.reason.clone()))
+        .collect()
+}
+
+fn idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0, 0, 8, dims.len() as u8];
+    dims.iter().for_each(|d| out.extend(d.to_be_bytes()));
+    out.extend(data);
+    out
+}
+
+// ---- bundled and generated ----
+
+#[test]
+fn bundled_fashion_mnist_has_the_known_labels() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/fashion-mnist");
+    let set = read_idx_files(
+        &dir.join("t10k-images-idx3-ubyte.gz"),
+        Some(&dir.join("t10k-labels-idx1-ubyte.gz")),
+    )
+    .expect("assets/fashion-mnist should be readable");
+    let labels = set.labels.expect("Fashion-MNIST comes with labels");
+    assert_eq!(labels[..10], [9, 2, 1, 1, 6, 1, 4, 6, 5, 7]);
+    for class in 0..10 {
+        assert_eq!(labels.iter().filter(|&&l| l == class).count(), 1000);
+    }
+}
+
+#[test]
+fn shapes_are_reproducible_and_match_their_factors() {
+    let config = ShapesConfig {
+        count: 300,
+        size: 32,
+        seed: 7,
+    };
+    let (set, factors) = generate_shapes(&config);
+    assert_eq!(set.len(), 300);
+    assert_eq!(set.shape.width, 32);
+    assert_eq!(
+        generate_shapes(&config).0,
+        set,
+        "the same seed should draw the same images"
+    );
+    let other = generate_shapes(&ShapesConfig { seed: 8, ..config }).0;
+    assert_ne!(other, set);
+    let labels = set.labels.as_ref().expect("shapes are labelled by kind");
+    for kind in 0..3u8 {
+        assert!(labels.iter().filter(|&&l| l == kind).count() > 60);
+    }
+    for (i, f) in factors.iter().enumerate() {
+        assert_eq!(labels[i], f.kind);
+        assert!(f.values().iter().all(|v| (0.0..=1.0).contains(v)), "{f:?}");
+        // The ink covers the shape's area: r² × (2 square, π circle, 1.3 triangle).
+        let area = f.scale * f.scale * [2.0, std::f32::consts::PI, 1.299][f.kind as usize];
+        let ink: f32 = set.image(i).iter().sum::<f32>() / (32.0 * 32.0);
+        assert!(
+            (ink - area).abs() < 0.02 + area * 0.1,
+            "{f:?}: ink {ink}, area {area}"
+        );
+        // The centre of mass is the shape's position.
+        let (mut mx, mut my) = (0.0, 0.0);
+        for (p, v) in set.image(i).iter().enumerate() {
+            mx += v * ((p % 32) as f32 + 0.5) / 32.0;
+            my += v * ((p / 32) as f32 + 0.5) / 32.0;
+        }
+        let total: f32 = set.image(i).iter().sum();
+        if f.kind != 2 {
+            assert!((mx / total - f.x).abs() < 0.02, "{f:?}");
+            assert!((my / total - f.y).abs() < 0.02, "{f:?}");
+        }
+    }
+}
+
+// ---- preprocessing ----
+
+#[test]
+fn preprocessing_resizes_converts_and_inverts() {
+    // A 56×56 checkerboard of single pixels averages to grey at 28×28.
+    let board = grey(56, 56, |x, y| ((x + y) % 2) as f32);
+    let out = Preprocess {
+        invert: Invert::Never,
+        ..Preprocess::default()
+    }
+    .apply(&board);
+    assert_eq!(out.len(), 784);
+    assert!(
+        out.iter().all(|v| (v - 0.5).abs() < 0.05),
+        "{:?}",
+        &out[..5]
+    );
+
+    // Dark strokes on paper become light on dark with Auto.
+    let paper = grey(28, 28, |x, _| if x == 14 { 0.0 } else { 1.0 });
+    let out = Preprocess::default().apply(&paper);
+    assert!(out[14] > 0.9 && out[0] < 0.1);
+    let kept = Preprocess {
+        invert: Invert::Never,
+        ..Preprocess::default()
+    }
+    .apply(&paper);
+    assert!(kept[14] < 0.1 && kept[0] > 0.9);
+
+    // Auto-contrast stretches a dim image to the full range.
+    let dim = grey(28, 28, |x, _| 0.2 + 0.1 * (x as f32 / 27.0));
+    let out = Preprocess {
+        invert: Invert::Never,
+        auto_contrast: true,
+        ..Preprocess::default()
+    }
+    .apply(&dim);
+    assert!(out[0] < 1e-4 && out[27] > 0.999);
+
+    // RGB to grey with the luma weights; grey to RGB copies the channel.
+    let red = RawImage {
+        width: 2,
+        height: 2,
+        channels: 3,
+        pixels: [[1.0; 4], [0.0; 4], [0.0; 4]].concat(),
+    };
+    let tiny = |channels| Preprocess {
+        shape: ImageShape {
+            width: 2,
+            height: 2,
+            channels,
+        },
+        invert: Invert::Never,
+        auto_contrast: false,
+    };
+    assert!(
+        tiny(1)
+            .apply(&red)
+            .iter()
+            .all(|&v| (v - 0.299).abs() < 1e-5)
+    );
+    assert_eq!(tiny(3).apply(&grey(2, 2, |_, _| 0.5)), vec![0.5; 12]);
+
+    // A wide image is centre-cropped, not squashed: ink at its far left is cut off, ink in its
+    // middle stays in the middle.
+    let left = grey(84, 28, |x, _| if x < 10 { 1.0 } else { 0.0 });
+    assert_eq!(tiny(1).apply(&left), vec![0.0; 4]);
+    let middle = grey(84, 28, |x, _| if (40..44).contains(&x) { 1.0 } else { 0.0 });
+    let out = tiny(1).apply(&middle);
+    assert!(out[0] > 0.05 && (out[0] - out[1]).abs() < 1e-4, "{out:?}");
+}
+
+// ---- image files ----
+
+#[test]
+fn pictures_decode_in_every_format_with_transparency_on_white() {
+    let decoded = decode_picture(&png(3, 2, 200)).expect("a PNG should decode");
+    assert_eq!((decoded.width, decoded.height, decoded.channels), (3, 2, 1));
+    assert!(
+        decoded
+            .pixels
+            .iter()
+            .all(|&v| (v - 200.0 / 255.0).abs() < 1e-3)
+    );
+
+    for format in [
+        image::ImageFormat::Jpeg,
+        image::ImageFormat::Gif,
+        image::ImageFormat::Bmp,
+        image::ImageFormat::WebP,
+    ] {
+        let image = image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+            8,
+            8,
+            image::Rgb([255, 0, 0]),
+        ));
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        image
+            .write_to(&mut bytes, format)
+            .expect("the fixture should encode");
+        let decoded = decode_picture(bytes.get_ref()).expect("each supported format should decode");
+        assert_eq!(decoded.channels, 3, "{format:?}");
+        assert!(
+            decoded.pixels[0] > 0.9 && decoded.pixels[64] < 0.1,
+            "{format:?}"
+        );
+    }
+
+    // Transparent pixels are white paper.
+    let rgba = image::DynamicImage::ImageRgba8(image::RgbaImage::from_pixel(
+        2,
+        2,
+        image::Rgba([0, 0, 0, 0]),
+    ));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    rgba.write_to(&mut bytes, image::ImageFormat::Png)
+        .expect("the fixture should encode");
+    let decoded = decode_picture(bytes.get_ref()).expect("an RGBA PNG should decode");
+    assert!(decoded.pixels.iter().all(|&v| v > 0.99));
+}
+
+#[test]
+fn bad_pictures_give_their_reason() {
+    assert_eq!(decode_picture(&[]), Err(PictureError::Empty));
+    assert_eq!(
+        decode_picture(b"this is a text file renamed to .png"),
+        Err(PictureError::NotAnImage)
+    );
+    let full = png(64, 64, 100);
+    let truncated = &full[..full.len() / 2];
+    assert!(matches!(
+        decode_picture(truncated),
+        Err(PictureError::Damaged { format, .. }) if format == "PNG"
+    ));
+
+    // A 20,000 × 20,000 PNG header: refused from the header alone.
+    let mut huge = png(1, 1, 0);
+    huge[16..20].copy_from_slice(&20_000u32.to_be_bytes());
+    huge[20..24].copy_from_slice(&20_000u32.to_be_bytes());
+    let mut crc = flate2::Crc::new();
+    crc.update(&huge[12..29]);
+    huge[29..33].copy_from_slice(&crc.sum().to_be_bytes());
+    assert_eq!(
+        decode_picture(&huge),
+        Err(PictureError::TooLarge {
+            width: 20_000,
+            height: 20_000
+        })
+    );
+}
+
+// ---- .npy ----
+
+#[test]
+fn npy_images_and_labels_in_every_supported_dtype() {
+    let data: Vec<u8> = (0..2 * 3 * 4).map(|v| v as u8 * 10).collect();
+    let set = read_npy(&write_npy("|u1", &[2, 3, 4], &data))
+        .and_then(NpyArray::into_images)
+        .expect("uint8 N×H×W should read");
+    assert_eq!(
+        set.shape,
+        ImageShape {
+            width: 4,
+            height: 3,
+            channels: 1
+        }
+    );
+    assert!((set.pixels[5] - 50.0 / 255.0).abs() < 1e-6);
+
+    // float32 N×H×W×C in [0, 1], interleaved channels to channel-major.
+    let values: Vec<f32> = vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let set = read_npy(&write_npy("<f4", &[1, 1, 2, 3], &bytes))
+        .and_then(NpyArray::into_images)
+        .expect("float32 N×H×W×C should read");
+    assert_eq!(set.shape.channels, 3);
+    assert_eq!(set.pixels, vec![0.1, 0.4, 0.2, 0.5, 0.3, 0.6]);
+
+    // float64 in 0–255 is scaled; big-endian too.
+    let bytes: Vec<u8> = [255.0f64, 0.0]
+        .iter()
+        .flat_map(|v| v.to_be_bytes())
+        .collect();
+    let set = read_npy(&write_npy(">f8", &[1, 1, 2], &bytes))
+        .and_then(NpyArray::into_images)
+        .expect("big-endian float64 should read");
+    assert_eq!(set.pixels, vec![1.0, 0.0]);
+
+    // NumPy's default integer (int64) labels.
+    let bytes: Vec<u8> = [3i64, 0, 9].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let labels = read_npy(&write_npy("<i8", &[3], &bytes))
+        .and_then(NpyArray::into_labels)
+        .expect("int64 labels should read");
+    assert_eq!(labels, vec![3, 0, 9]);
+}
+
+#[test]
+fn bad_npy_files_give_their_reason() {
+    assert_eq!(read_npy(&[]), Err(NpyError::Empty));
+    assert_eq!(read_npy(b"PK\x03\x04 not numpy"), Err(NpyError::WrongMagic));
+    assert_eq!(
+        read_npy(&write_npy("<c8", &[1, 2, 2], &[0; 32])),
+        Err(NpyError::Dtype("<c8".into()))
+    );
+    assert_eq!(
+        read_npy(&write_npy("<U5", &[1], &[0; 20])),
+        Err(NpyError::Dtype("<U5".into()))
+    );
+    let two_d = read_npy(&write_npy("|u1", &[4, 4], &[0; 16])).expect("the file itself is fine");
+    assert_eq!(two_d.into_images(), Err(NpyError::Shape(vec![4, 4])));
+    let five_channels =
+        read_npy(&write_npy("|u1", &[1, 2, 2, 5], &[0; 20])).expect("the file itself is fine");
+    assert_eq!(
+        five_channels.into_images(),
+        Err(NpyError::Shape(vec![1, 2, 2, 5]))
+    );
+    assert_eq!(
+        read_npy(&write_npy("|u1", &[2, 4, 4], &[0; 20])),
+        Err(NpyError::SizeMismatch {
+            expected: 32,
+            found: 20
+        })
+    );
+    let mut fortran = write_npy("|u1", &[1, 2, 2], &[0; 4]);
+    let at = fortran
+        .windows(5)
+        .position(|w| w == b"False")
+        .expect("the header says fortran_order: False");
+    fortran[at..at + 5].copy_from_slice(b"True ");
+    assert_eq!(read_npy(&fortran), Err(NpyError::FortranOrder));
+    let bytes: Vec<u8> = [300i64].iter().flat_map(|v| v.to_le_bytes()).collect();
+    assert_eq!(
+        read_npy(&write_npy("<i8", &[1], &bytes)).and_then(NpyArray::into_labels),
+        Err(NpyError::LabelValue(300.0))
+    );
+    assert_eq!(read_npy(b"\x93NUMPY\x01\x00\xff"), Err(NpyError::Header));
+}
+
+// ---- IDX ----
+
+#[test]
+fn idx_export_reads_back() {
+    let set = ImageSet {
+        shape: ImageShape {
+            width: 2,
+            height: 1,
+            channels: 3,
+        },
+        pixels: vec![0.0, 1.0, 0.2, 0.4, 0.6, 0.8],
+        labels: Some(vec![4]),
+    };
+    let (images, labels) = write_idx(&set);
+    let back = read_idx_pair(&images, labels.as_deref()).expect("our own IDX should read back");
+    assert_eq!(back.labels, set.labels);
+    assert_eq!(back.shape, set.shape);
+    for (a, b) in back.pixels.iter().zip(&set.pixels) {
+        assert!((a - b).abs() < 0.5 / 255.0 + 1e-6);
+    }
+}
+
+// ---- uploads: everything together ----
+
+#[test]
+fn folders_and_archives_give_labels_and_mixed_sizes_are_resized() {
+    let archive = write_zip(&[
+        file("digits/cat/a.png", png(28, 28, 255)),
+        file("digits/cat/b.png", png(40, 30, 255)),
+        file("digits/dog/c.png", png(28, 28, 0)),
+        file("__MACOSX/digits/._c.png", vec![1, 2, 3]),
+    ]);
+    let result = upload(vec![
+        file("pets.zip", archive),
+        file("more/dog/d.bmp", {
+            let mut out = std::io::Cursor::new(Vec::new());
+            image::DynamicImage::ImageLuma8(image::GrayImage::new(28, 28))
+                .write_to(&mut out, image::ImageFormat::Bmp)
+                .expect("the fixture should encode");
+            out.into_inner()
+        }),
+    ]);
+    assert_eq!(reasons(&result), vec![]);
+    let set = result.set.expect("four images");
+    assert_eq!(set.len(), 4);
+    assert_eq!(result.classes, vec!["cat", "dog"]);
+    assert_eq!(set.labels, Some(vec![0, 0, 1, 1]));
+    assert_eq!(result.resized, 1);
+    assert!(
+        set.image(1).iter().all(|&v| v > 0.99),
+        "the resized image keeps its value"
+    );
+}
+
+#[test]
+fn arrays_pair_with_their_label_files() {
+    let images = idx(&[3, 28, 28], &[7; 3 * 784]);
+    let labels = idx(&[3], &[5, 1, 5]);
+    let result = upload(vec![
+        file("train-images-idx3-ubyte", images),
+        file("train-labels-idx1-ubyte", labels),
+    ]);
+    assert_eq!(reasons(&result), vec![]);
+    assert_eq!(result.classes, vec!["1", "5"]);
+    assert_eq!(
+        result.set.expect("three images").labels,
+        Some(vec![1, 0, 1])
+    );
+
+    let npy_images = write_npy("|u1", &[2, 28, 28], &[0; 2 * 784]);
+    let npy_labels = write_npy("|u1", &[2], &[3, 4]);
+    let result = upload(vec![file("x.npy", npy_images), file("y.npy", npy_labels)]);
+    assert_eq!(result.set.expect("two images").labels, Some(vec![0, 1]));
+}
+
+#[test]
+fn every_bad_file_is_named_and_the_good_ones_kept() {
+    let full = png(28, 28, 9);
+    let mut huge = png(1, 1, 0);
+    huge[16..24].copy_from_slice(&[0, 0, 0x4e, 0x20, 0, 0, 0x4e, 0x20]);
+    let mut crc = flate2::Crc::new();
+    crc.update(&huge[12..29]);
+    huge[29..33].copy_from_slice(&crc.sum().to_be_bytes());
+    let result = upload(vec![
+        file("good.png", full.clone()),
+        file("empty.png", vec![]),
+        file("truncated.png", full[..full.len() / 2].to_vec()),
+        file("notes.png", b"not an image at all".to_vec()),
+        file("huge.png", huge),
+        file("bad-magic-idx3-ubyte", vec![1, 2, 3, 4, 0, 0, 0, 1]),
+        file("short-images-idx3-ubyte", idx(&[5, 28, 28], &[0; 100])),
+        file("complex.npy", write_npy("<c8", &[1, 2, 2], &[0; 32])),
+        file("flat.npy", write_npy("|u1", &[4, 4], &[0; 16])),
+        file("images-idx3-ubyte", idx(&[2, 28, 28], &[0; 2 * 784])),
+        file("labels-idx1-ubyte", idx(&[3], &[0, 1, 2])),
+        file("also-good.png", full),
+    ]);
+    let set = result.set.as_ref().expect("the good files are kept");
+    assert_eq!(set.len(), 4, "two PNGs and the two IDX images");
+    assert_eq!(
+        set.labels, None,
+        "the labels did not match, so none are used"
+    );
+    let problems = reasons(&result);
+    let named: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(
+        named,
+        [
+            "empty.png",
+            "truncated.png",
+            "notes.png",
+            "huge.png",
+            "bad-magic-idx3-ubyte",
+            "short-images-idx3-ubyte",
+            "complex.npy",
+            "flat.npy",
+            "labels-idx1-ubyte"
+        ]
+    );
+    let reason = |name: &str| &problems.iter().find(|(f, _)| f == name).expect("named").1;
+    assert_eq!(reason("empty.png"), "the file is empty");
+    assert!(reason("truncated.png").contains("damaged or cut short"));
+    assert_eq!(
+        reason("notes.png"),
+        "not a PNG, JPEG, GIF, WebP or BMP image"
+    );
+    assert!(reason("huge.png").contains("20000×20000"));
+    assert!(reason("bad-magic-idx3-ubyte").contains("not an IDX file"));
+    assert!(reason("short-images-idx3-ubyte").contains("promises 3920 bytes"));
+    assert!(reason("complex.npy").contains("unsupported dtype"));
+    assert!(reason("flat.npy").contains("unsupported shape"));
+    assert!(reason("labels-idx1-ubyte").contains("3 labels do not match"));
+}
+
+#[test]
+fn archives_over_the_limits_are_refused() {
+    let limits = Limits {
+        file_bytes: 10_000,
+        total_bytes: 25_000,
+        archive_entries: 3,
+        images: 5,
+    };
+    // A zip bomb in miniature: 1 MB of zeros deflates to about a kilobyte.
+    let bomb = write_zip(&[file("zeros.png", vec![0; 1_000_000])]);
+    assert!(bomb.len() < 10_000);
+    let result = upload_with(vec![file("bomb.zip", bomb)], limits);
+    assert_eq!(
+        reasons(&result),
+        [(
+            "bomb.zip".into(),
+            "zeros.png expands to more than 0 MB".into()
+        )]
+    );
+
+    let many = write_zip(
+        &(0..4)
+            .map(|i| file(&format!("{i}.png"), png(2, 2, 0)))
+            .collect::<Vec<_>>(),
+    );
+    let result = upload_with(vec![file("many.zip", many)], limits);
+    assert!(
+        reasons(&result)[0]
+            .1
+            .contains("holds 4 files, more than the 3 allowed")
+    );
+
+    let big = file("big.png", vec![1; 20_000]);
+    let result = upload_with(vec![big], limits);
+    assert!(reasons(&result)[0].1.contains("larger than"));
+
+    let parts: Vec<NamedFile> = (0..3)
+        .map(|i| {
+            file(
+                &format!("{i}.zip"),
+                write_zip(&[file("x.bin", vec![i; 9_000])]),
+            )
+        })
+        .collect();
+    let result = upload_with(parts, limits);
+    // The first two expand (and are not images); the third would pass the total.
+    let problems = reasons(&result);
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert_eq!(problems[2].0, "2.zip");
+    assert!(problems[2].1.contains("expands to more than 0 MB in all"));
+
+    let damaged = write_zip(&[file("a.png", png(2, 2, 0))]);
+    let result = upload_with(
+        vec![file("damaged.zip", damaged[..damaged.len() - 10].to_vec())],
+        limits,
+    );
+    assert!(reasons(&result)[0].1.contains("not a readable .zip"));
+
+    // Past the image limit, the rest is left out with a message, not an error.
+    let result = upload_with(
+        vec![file("many-idx3-ubyte", idx(&[8, 2, 2], &[0; 32]))],
+        limits,
+    );
+    assert!(reasons(&result)[0].1.contains("full at 5 images"));
+    assert_eq!(result.set.expect("the first five").len(), 5);
+}
