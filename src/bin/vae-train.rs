@@ -22,13 +22,22 @@ mod cli {
 
     use burn::tensor::Device;
     use pollster::block_on;
-    use vae_playground::data::{Batches, ImageSet, bundled_mnist, read_idx_files};
+    use vae_playground::data::{
+        Batches, ImageSet, ImageShape, Invert, Preprocess, ShapesConfig, Upload,
+        bundled_fashion_mnist, bundled_mnist, generate_shapes, read_tree,
+    };
     use vae_playground::vae::{Checkpoint, Hyper, Trainer, VaeConfig};
 
     const USAGE: &str = "\
 usage: vae-train [options]
-  --images FILE       IDX images (raw or .gz); default: the bundled MNIST test set
-  --labels FILE       IDX labels for --images (optional)
+  --dataset NAME      a bundled dataset: mnist (default), fashion, shapes
+  --data PATH         your own data instead (repeatable): image files, folders of them
+                      (sub-folders name the classes), .zip, IDX (raw or .gz) with a labels
+                      file, .npy images with a .npy of labels
+  --size N            side of the model's input for --data (default 28, at most 64)
+  --rgb               keep colour for --data (default grey)
+  --invert WHEN       auto (default: when the background is light), always, never
+  --backend NAME      flex (CPU, default){GPU_BACKENDS}
   --epochs N          passes over the data (default 10)
   --batch N           batch size (default 128)
   --lr X              Adam learning rate (default 0.001)
@@ -41,8 +50,10 @@ usage: vae-train [options]
   --out FILE          where to write the model (default model.vae)";
 
     struct Options {
-        images: Option<PathBuf>,
-        labels: Option<PathBuf>,
+        dataset: String,
+        data: Vec<PathBuf>,
+        preprocess: Preprocess,
+        backend: String,
         epochs: usize,
         hyper: Hyper,
         seed: u64,
@@ -53,8 +64,10 @@ usage: vae-train [options]
 
     fn parse(args: Vec<String>) -> Result<Options, String> {
         let mut o = Options {
-            images: None,
-            labels: None,
+            dataset: "mnist".into(),
+            data: Vec::new(),
+            preprocess: Preprocess::default(),
+            backend: "flex".into(),
             epochs: 10,
             hyper: Hyper::default(),
             seed: 1,
@@ -64,14 +77,34 @@ usage: vae-train [options]
         };
         let mut args = args.into_iter();
         while let Some(flag) = args.next() {
-            let mut value = || args.next().ok_or(format!("{flag} needs a value\n{USAGE}"));
+            let mut value = || {
+                args.next()
+                    .ok_or(format!("{flag} needs a value\n{}", usage()))
+            };
             let number = |v: String| {
                 v.parse::<f64>()
                     .map_err(|_| format!("{flag}: not a number: {v}"))
             };
             match flag.as_str() {
-                "--images" => o.images = Some(value()?.into()),
-                "--labels" => o.labels = Some(value()?.into()),
+                "--dataset" => o.dataset = value()?,
+                "--data" => o.data.push(value()?.into()),
+                "--size" => {
+                    let side = number(value()?)? as usize;
+                    o.preprocess.shape.width = side;
+                    o.preprocess.shape.height = side;
+                }
+                "--rgb" => o.preprocess.shape.channels = 3,
+                "--invert" => {
+                    o.preprocess.invert = match value()?.as_str() {
+                        "auto" => Invert::Auto,
+                        "always" => Invert::Always,
+                        "never" => Invert::Never,
+                        other => {
+                            return Err(format!("--invert: auto, always or never, not {other}"));
+                        }
+                    }
+                }
+                "--backend" => o.backend = value()?,
                 "--epochs" => o.epochs = number(value()?)? as usize,
                 "--batch" => o.hyper.batch_size = number(value()?)? as usize,
                 "--lr" => o.hyper.learning_rate = number(value()?)?,
@@ -82,34 +115,121 @@ usage: vae-train [options]
                 "--held-out" => o.held_out = number(value()?)? as usize,
                 "--resumable" => o.resumable = true,
                 "--out" => o.out = value()?.into(),
-                "-h" | "--help" => return Err(USAGE.into()),
-                other => return Err(format!("unknown option {other}\n{USAGE}")),
+                "-h" | "--help" => return Err(usage()),
+                other => return Err(format!("unknown option {other}\n{}", usage())),
             }
         }
         Ok(o)
     }
 
+    /// The backends this build can train on: flex always, GPU ones with their cargo feature.
+    const GPU: &[(&str, &str)] = &[
+        (
+            "wgpu",
+            "any GPU through wgpu: Vulkan, Metal, DX12 (feature wgpu)",
+        ),
+        ("vulkan", "wgpu pinned to Vulkan/SPIR-V (feature vulkan)"),
+        ("metal", "wgpu pinned to Metal (feature metal)"),
+        ("cuda", "NVIDIA CUDA (feature cuda)"),
+        ("rocm", "AMD ROCm/HIP (feature rocm)"),
+        ("cpu", "CubeCL's compiled CPU backend (feature cpu)"),
+    ];
+
+    fn usage() -> String {
+        let backends: String = GPU
+            .iter()
+            .map(|(name, what)| format!("\n                      {name}: {what}"))
+            .collect();
+        USAGE.replace("{GPU_BACKENDS}", &backends)
+    }
+
+    fn device(name: &str) -> Result<Device, String> {
+        #[allow(unused_imports)]
+        use burn::tensor::DeviceKind;
+        match name {
+            "flex" => Ok(Device::flex()),
+            #[cfg(feature = "wgpu")]
+            "wgpu" => Ok(Device::wgpu(DeviceKind::DefaultDevice)),
+            #[cfg(feature = "vulkan")]
+            "vulkan" => Ok(Device::vulkan(DeviceKind::DefaultDevice)),
+            #[cfg(feature = "metal")]
+            "metal" => Ok(Device::metal(DeviceKind::DefaultDevice)),
+            #[cfg(feature = "cuda")]
+            "cuda" => Ok(Device::cuda(0)),
+            #[cfg(feature = "rocm")]
+            "rocm" => Ok(Device::rocm(0)),
+            #[cfg(feature = "cpu")]
+            "cpu" => Ok(Device::cpu()),
+            other if GPU.iter().any(|(n, _)| *n == other) => Err(format!(
+                "this build has no {other} backend: build with `cargo run --release --features {other} --bin vae-train -- …`"
+            )),
+            other => Err(format!("unknown backend {other}\n{}", usage())),
+        }
+    }
+
+    /// The training data: a bundled dataset, or the user's own files through the page's
+    /// own reader (same formats, same limits, same messages).
+    fn load(o: &Options) -> Result<(String, ImageSet), String> {
+        if o.data.is_empty() {
+            let set = match o.dataset.as_str() {
+                "mnist" => bundled_mnist().map_err(|e| e.to_string())?,
+                "fashion" => bundled_fashion_mnist().map_err(|e| e.to_string())?,
+                "shapes" => generate_shapes(&ShapesConfig::default()).0,
+                other => return Err(format!("unknown dataset {other}: mnist, fashion or shapes")),
+            };
+            return Ok((o.dataset.clone(), set));
+        }
+        let ImageShape { width, height, .. } = o.preprocess.shape;
+        if width == 0 || width > 64 || height != width {
+            return Err("--size must be between 1 and 64".into());
+        }
+        let mut upload = Upload::new(o.preprocess);
+        for path in &o.data {
+            for file in read_tree(path).map_err(|e| e.to_string())? {
+                for inner in upload.expand(file) {
+                    upload.add(inner);
+                }
+            }
+        }
+        let result = upload.finish();
+        for problem in &result.problems {
+            eprintln!("skipped {}: {}", problem.file, problem.reason);
+        }
+        let set = result.set.ok_or("none of the files held a usable image")?;
+        println!(
+            "read {} images ({} resized), {}",
+            set.len(),
+            result.resized,
+            match result.classes.len() {
+                0 => "unlabelled".to_string(),
+                n => format!("{n} classes"),
+            }
+        );
+        let name = o
+            .data
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        Ok((name, set))
+    }
+
     pub fn run(args: Vec<String>) -> Result<(), String> {
         let o = parse(args)?;
-        let (name, mut train): (String, ImageSet) = match &o.images {
-            Some(path) => (
-                path.display().to_string(),
-                read_idx_files(path, o.labels.as_deref()).map_err(|e| e.to_string())?,
-            ),
-            None => ("mnist".into(), bundled_mnist().map_err(|e| e.to_string())?),
-        };
+        let (name, mut train) = load(&o)?;
         let held_out = train.split_off(o.held_out.min(train.len() / 5));
         let mut config = VaeConfig::mlp2();
         config.image = train.shape;
-        let device = Device::flex();
+        let device = device(&o.backend)?;
         let mut trainer =
             Trainer::new(config, o.hyper.clone(), o.seed, &device).map_err(|e| e.to_string())?;
         println!(
-            "{} on {name}: {} training images, {} held out, {} epochs, CPU backend",
+            "{} on {name}: {} training images, {} held out, {} epochs, {} backend",
             trainer.config().name(),
             train.len(),
             held_out.len(),
-            o.epochs
+            o.epochs,
+            o.backend
         );
         let steps_per_epoch = (train.len() / o.hyper.batch_size).max(1);
         let mut batches = Batches::new(train.len(), o.seed);

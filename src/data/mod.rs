@@ -16,7 +16,7 @@ pub use idx::{
 };
 pub use image_set::{Batches, ImageSet, ImageShape};
 pub use npy::{NpyArray, NpyError, read_npy, write_npy};
-pub use picture::{MAX_IMAGE_SIDE, PictureError, decode_picture, encode_png};
+pub use picture::{MAX_IMAGE_SIDE, PictureError, decode_picture, encode_png, image_png};
 pub use preprocess::{Invert, MAX_INPUT_SIDE, Preprocess, RawImage};
 pub use rng::Rng;
 pub use shapes::{FACTOR_NAMES, Factors, KINDS, ShapesConfig, generate_shapes};
@@ -57,18 +57,56 @@ mod files {
         })
     }
 
-    /// The bundled MNIST test set (10,000 digits) from the project's `assets/`.
-    pub fn bundled_mnist() -> Result<ImageSet, FileError> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
+    fn bundled(folder: &str) -> Result<ImageSet, FileError> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets")
+            .join(folder);
         read_idx_files(
             &dir.join("t10k-images-idx3-ubyte.gz"),
             Some(&dir.join("t10k-labels-idx1-ubyte.gz")),
         )
     }
+
+    /// The bundled MNIST test set (10,000 digits) from the project's `assets/`.
+    pub fn bundled_mnist() -> Result<ImageSet, FileError> {
+        bundled("mnist")
+    }
+
+    /// The bundled Fashion-MNIST test set (10,000 items) from the project's `assets/`.
+    pub fn bundled_fashion_mnist() -> Result<ImageSet, FileError> {
+        bundled("fashion-mnist")
+    }
+
+    /// Every file under `path` (itself, if it is a file), named relative to `path`'s parent so
+    /// that sub-folders name classes as they do in the page.
+    pub fn read_tree(path: &Path) -> Result<Vec<super::NamedFile>, FileError> {
+        let base = path.parent().unwrap_or(Path::new(""));
+        let mut files = Vec::new();
+        let mut stack = vec![path.to_owned()];
+        while let Some(next) = stack.pop() {
+            if next.is_dir() {
+                let entries = std::fs::read_dir(&next).map_err(|source| FileError::Io {
+                    path: next.clone(),
+                    source,
+                })?;
+                let mut children: Vec<PathBuf> =
+                    entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                children.sort();
+                stack.extend(children.into_iter().rev());
+            } else {
+                let name = next.strip_prefix(base).unwrap_or(&next);
+                files.push(super::NamedFile {
+                    name: name.to_string_lossy().replace('\\', "/"),
+                    bytes: read(&next)?,
+                });
+            }
+        }
+        Ok(files)
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use files::{FileError, bundled_mnist, read_idx_files};
+pub use files::{FileError, bundled_fashion_mnist, bundled_mnist, read_idx_files, read_tree};
 
 #[cfg(test)]
 mod tests;

@@ -108,3 +108,20 @@ pub fn encode_png(width: u32, height: u32, channels: usize, pixels: Vec<u8>) -> 
         .expect("PNG encoding into memory should not fail");
     out.into_inner()
 }
+
+/// One image of the model's (channel-major, values in [0, 1]) as a PNG.
+pub fn image_png(pixels: &[f32], shape: super::ImageShape) -> Vec<u8> {
+    let plane = shape.width * shape.height;
+    let bytes = (0..plane * shape.channels)
+        .map(|i| {
+            let (at, channel) = (i / shape.channels, i % shape.channels);
+            (pixels[channel * plane + at].clamp(0.0, 1.0) * 255.0).round() as u8
+        })
+        .collect();
+    encode_png(
+        shape.width as u32,
+        shape.height as u32,
+        shape.channels,
+        bytes,
+    )
+}

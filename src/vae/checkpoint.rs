@@ -10,7 +10,7 @@ use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 
 use super::training::{Trainer, adam};
-use super::{ConfigError, Hyper, Vae, VaeConfig};
+use super::{ConfigError, Hyper, Vae, VaeConfig, to_cpu};
 
 const MAGIC: &[u8; 7] = b"VAEPLAY";
 pub const FORMAT_VERSION: u32 = 1;
@@ -80,6 +80,16 @@ fn record_bytes<M: Module>(module: &M, what: &'static str) -> Result<Vec<u8>, Ch
         .map_err(|_| CheckpointError::Encode(what))
 }
 
+fn optimizer_bytes(
+    optimizer: &burn::optim::ModuleOptimizer,
+    what: &'static str,
+) -> Result<Vec<u8>, CheckpointError> {
+    optimizer
+        .into_bytes()
+        .map(|b| b.to_vec())
+        .map_err(|_| CheckpointError::Encode(what))
+}
+
 fn load_module<M: Module>(
     module: M,
     bytes: &[u8],
@@ -102,14 +112,9 @@ impl Checkpoint {
     ) -> Result<Self, CheckpointError> {
         let (vae, discriminator, optim, discriminator_optim) = trainer.parts();
         let optimizers = if resumable {
-            let encode = |o: &burn::optim::ModuleOptimizer, what| {
-                o.into_bytes()
-                    .map(|b| b.to_vec())
-                    .map_err(|_| CheckpointError::Encode(what))
-            };
             Some((
-                encode(optim, OPTIMIZER)?,
-                encode(discriminator_optim, DISCRIMINATOR_OPTIMIZER)?,
+                optimizer_bytes(optim, OPTIMIZER)?,
+                optimizer_bytes(discriminator_optim, DISCRIMINATOR_OPTIMIZER)?,
             ))
         } else {
             None
@@ -122,6 +127,41 @@ impl Checkpoint {
             meta,
             model: record_bytes(vae, MODEL)?,
             discriminator: record_bytes(discriminator, DISCRIMINATOR)?,
+            optimizers,
+        })
+    }
+
+    /// Captures `trainer` without reading its device synchronously (which WebGPU in the browser
+    /// forbids): the weights are copied to the CPU first. The optimizers' state can only be read
+    /// where it lies, so ask for it (`with_optimizers`) only from a CPU trainer.
+    pub async fn capture(
+        trainer: &Trainer,
+        meta: serde_json::Value,
+        with_optimizers: bool,
+    ) -> Result<Self, CheckpointError> {
+        let (vae, discriminator, optim, discriminator_optim) = trainer.parts();
+        let vae = to_cpu(vae)
+            .await
+            .map_err(|_| CheckpointError::Encode(MODEL))?;
+        let discriminator = to_cpu(discriminator)
+            .await
+            .map_err(|_| CheckpointError::Encode(DISCRIMINATOR))?;
+        let optimizers = if with_optimizers {
+            Some((
+                optimizer_bytes(optim, OPTIMIZER)?,
+                optimizer_bytes(discriminator_optim, DISCRIMINATOR_OPTIMIZER)?,
+            ))
+        } else {
+            None
+        };
+        Ok(Self {
+            config: trainer.config().clone(),
+            hyper: trainer.hyper.clone(),
+            step: trainer.steps(),
+            rng_state: trainer.rng_state(),
+            meta,
+            model: record_bytes(&vae, MODEL)?,
+            discriminator: record_bytes(&discriminator, DISCRIMINATOR)?,
             optimizers,
         })
     }

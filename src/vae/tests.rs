@@ -213,6 +213,13 @@ fn checkpoints_round_trip_and_resume_exactly() {
         light.len() < bytes.len() / 2,
         "weights alone are smaller than with Adam's state"
     );
+
+    // The page's capture (weights copied to the CPU first, read asynchronously) writes the
+    // same file as the synchronous one.
+    let captured = pollster::block_on(Checkpoint::capture(&original, meta.clone(), true))
+        .expect("capturing should work");
+    let direct = Checkpoint::from_trainer(&original, meta, true).expect("saving should work");
+    assert_eq!(captured.to_bytes(), direct.to_bytes());
 }
 
 #[test]

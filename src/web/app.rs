@@ -1,50 +1,69 @@
 use std::rc::Rc;
 
-use burn::tensor::{Device, Tensor, TensorData};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::backend::{self, Backend};
+use super::backend::{self, Backend, BackendKind};
+use std::cell::RefCell;
+
+use futures::channel::oneshot;
+
 use super::components::{
-    BackendStatus, ChartPoint, Controls, DataPanel, DataStatus, DecodedView, LatentPlane,
-    LossChart, Manifold, SampleStrip,
+    Autosave, BackendStatus, ChartPoint, Controls, DataPanel, DataStatus, Dataset, DecodedView,
+    Export, LatentPlane, LossChart, Manifold, ModelPanel, SampleStrip,
 };
-use super::fetch::fetch_bytes;
+use super::files::{download, download_canvas, read_file};
+use super::loaders::{DataKey, Pretrained, Probe, load_data, load_pretrained, probe};
+use super::persist::{OWN_FILES_KEY, PageMeta, SESSION_KEY, ShareLink};
 use super::session::{self, Command, Event, Session, Setup};
 use super::shared::Shared;
-use super::{now_ms, probe_hooks, view};
-use crate::data::read_idx_pair;
+use super::{probe_hooks, storage, view};
+use crate::data::{
+    ImageSet, LIMITS, NamedFile, Preprocess, Problem, Rng, image_png, read_zip, write_idx,
+    write_zip,
+};
 use crate::vae::{Checkpoint, Hyper, StepReport, VaeConfig};
 
-/// The first real computation on the chosen backend.
+/// Where the session's weights come from.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Probe {
-    Done {
-        first_ms: f64,
-        warm_ms: f64,
-        checksum: f32,
-    },
-    Failed(String),
+enum Origin {
+    Pretrained,
+    Scratch,
+    /// A model file the user opened, or the autosave.
+    Opened(Shared<Checkpoint>),
 }
 
-/// The pretrained model the page opens with.
-#[derive(Debug, Clone, PartialEq)]
-enum Pretrained {
-    Loading,
-    Ready(Shared<Checkpoint>),
-    /// Missing or unreadable: the page starts from fresh weights and says why.
-    Unavailable(String),
-}
+/// How often training is saved to the browser's storage, at most.
+const AUTOSAVE_EVERY_MS: u32 = 5_000;
 
 #[derive(Clone)]
 struct State {
     prefer_gpu: bool,
     backend: Option<Backend>,
     probe: Option<Probe>,
+    dataset: Dataset,
     data: DataStatus,
+    /// The user's uploads and drawings, kept so that the data can be rebuilt (e.g. at another
+    /// size) and saved.
+    own_files: Shared<Vec<NamedFile>>,
+    preprocess: Preprocess,
+    /// Files that could not be read or used.
+    read_problems: Shared<Vec<Problem>>,
+    problems: Shared<Vec<Problem>>,
     pretrained: Pretrained,
-    /// Start sessions from the pretrained weights (until the user resets).
-    use_pretrained: bool,
+    origin: Origin,
+    /// The autosave has been looked for: sessions wait for it, so as not to start twice.
+    restored: bool,
+    /// Steps trained, including those before the model was saved.
+    step: u64,
+    /// Trained since the page opened (so there is something to autosave).
+    trained: bool,
+    autosave: Autosave,
+    model_busy: Option<String>,
+    model_message: Option<String>,
+    model_error: Option<String>,
+    share_url: Option<String>,
     hyper: Hyper,
     seed: u64,
     /// Bumped by every reset: events of older sessions are dropped.
@@ -66,10 +85,23 @@ enum Action {
     /// dropped rather than shown.
     BackendReady(bool, Backend),
     Probed(bool, Probe),
-    Data(DataStatus),
-    Pretrained(Pretrained),
-    /// Start over from the pretrained weights (`true`) or from fresh ones.
-    StartOver(bool),
+    ChooseDataset(Dataset),
+    /// Files added to the user's own data, and the ones that could not be read.
+    AddOwnFiles(Vec<NamedFile>, Vec<Problem>),
+    ClearOwnFiles,
+    SetPreprocess(Preprocess),
+    Data(DataKey, DataStatus, Shared<Vec<Problem>>),
+    Pretrained(Dataset, Pretrained),
+    /// Start a new session from these weights.
+    Restart(Origin),
+    /// A model file the user picked (or why it could not be read).
+    Open(Result<Checkpoint, String>),
+    /// What the autosave held at start (its model and the user's own files), if anything.
+    Restored(Option<(Checkpoint, Vec<NamedFile>)>),
+    Autosaved(Autosave),
+    ModelBusy(Option<String>),
+    ModelDone(Result<String, String>),
+    Shared(String),
     SetHyper(Hyper),
     SetSeed(u64),
     Cursor([f32; 2]),
@@ -77,21 +109,40 @@ enum Action {
 }
 
 impl State {
-    /// WebGPU unless the address says `?backend=cpu`.
+    /// WebGPU unless the address says `?backend=cpu`; a share link in the fragment sets the
+    /// data, the settings and the cursor (and then the autosave is not restored).
     fn from_location() -> Self {
-        let search = web_sys::window()
-            .and_then(|w| w.location().search().ok())
+        let location = web_sys::window().map(|w| w.location());
+        let search = location
+            .as_ref()
+            .and_then(|l| l.search().ok())
             .unwrap_or_default();
-        Self {
+        let link = location
+            .and_then(|l| l.hash().ok())
+            .and_then(|hash| ShareLink::from_fragment(&hash));
+        let mut state = Self {
             prefer_gpu: !search.contains("backend=cpu"),
             backend: None,
             probe: None,
+            dataset: Dataset::Mnist,
             data: DataStatus::Loading {
                 name: "MNIST".into(),
                 fraction: 0.0,
             },
+            own_files: Shared::default(),
+            preprocess: Preprocess::default(),
+            read_problems: Shared::default(),
+            problems: Shared::default(),
             pretrained: Pretrained::Loading,
-            use_pretrained: true,
+            origin: Origin::Pretrained,
+            restored: link.is_some(),
+            step: 0,
+            trained: false,
+            autosave: Autosave::Idle,
+            model_busy: None,
+            model_message: None,
+            model_error: None,
+            share_url: None,
             hyper: Hyper::default(),
             seed: 1,
             session_id: 0,
@@ -103,11 +154,74 @@ impl State {
             has_model: false,
             cursor: [0.0, 0.0],
             error: None,
+        };
+        if let Some(link) = link {
+            state.dataset = link.dataset;
+            state.hyper = link.hyper;
+            state.seed = link.seed;
+            state.cursor = link.cursor;
+            state.model_message = Some("Opened from a share link.".into());
+        }
+        state
+    }
+
+    fn page_meta(&self) -> PageMeta {
+        PageMeta {
+            dataset: self.dataset.key().into(),
+            preprocess: self.preprocess,
+            seed: self.seed,
+            chart: (*self.history).clone(),
+            held_out: (*self.held_out).clone(),
+            epoch: self.epoch,
+            cursor: self.cursor,
+        }
+    }
+
+    /// Makes `checkpoint` the session's start, with its loss history and view.
+    fn open(&mut self, checkpoint: Checkpoint) {
+        self.reset_training();
+        self.hyper = checkpoint.hyper.clone();
+        self.step = checkpoint.step;
+        if let Some(page) = PageMeta::from_json(&checkpoint.meta) {
+            self.history = Shared::new(page.chart);
+            self.held_out = Shared::new(page.held_out);
+            self.epoch = page.epoch;
+            self.seed = page.seed;
+            self.cursor = page.cursor;
+            view::set_cursor(page.cursor);
+        }
+        self.origin = Origin::Opened(Shared::new(checkpoint));
+    }
+
+    /// Why `checkpoint` cannot replace the current model, if it cannot.
+    fn refuse(&self, checkpoint: &Checkpoint) -> Option<String> {
+        let DataStatus::Ready { set, .. } = &self.data else {
+            return Some("wait until the data has loaded, then open the file again".into());
+        };
+        let page = VaeConfig {
+            image: set.shape,
+            ..VaeConfig::mlp2()
+        };
+        (checkpoint.config != page).then(|| {
+            format!(
+                "the file holds {}, but the page trains {} on this data",
+                checkpoint.config.name(),
+                page.name()
+            )
+        })
+    }
+
+    fn data_key(&self) -> DataKey {
+        DataKey {
+            dataset: self.dataset,
+            own_files: self.own_files.clone(),
+            preprocess: self.preprocess,
         }
     }
 
     fn reset_training(&mut self) {
         self.session_id += 1;
+        self.step = 0;
         self.has_model = false;
         self.running = false;
         self.last = None;
@@ -136,16 +250,109 @@ impl Reducible for State {
             Action::Probed(for_gpu, probe) if for_gpu == self.prefer_gpu => {
                 next.probe = Some(probe);
             }
-            Action::Data(status) => next.data = status,
-            Action::Pretrained(pretrained) => next.pretrained = pretrained,
-            Action::StartOver(pretrained) => {
-                next.use_pretrained = pretrained;
+            Action::ChooseDataset(dataset) if dataset != self.dataset => {
+                next.dataset = dataset;
+                next.data = DataStatus::Empty;
+                next.problems = Shared::default();
+                next.pretrained = Pretrained::Loading;
+                next.origin = Origin::Pretrained;
                 next.reset_training();
             }
+            Action::AddOwnFiles(files, problems) => {
+                let mut own = (*self.own_files).clone();
+                own.extend(files);
+                next.own_files = Shared::new(own);
+                next.read_problems = Shared::new(problems);
+                next.dataset = Dataset::Own;
+                next.pretrained = Pretrained::None;
+                next.origin = Origin::Scratch;
+                next.reset_training();
+            }
+            Action::ClearOwnFiles => {
+                next.own_files = Shared::default();
+                next.read_problems = Shared::default();
+                next.data = DataStatus::Empty;
+                next.problems = Shared::default();
+                next.reset_training();
+            }
+            Action::SetPreprocess(preprocess) if preprocess != self.preprocess => {
+                next.preprocess = preprocess;
+                if self.dataset == Dataset::Own {
+                    next.reset_training();
+                }
+            }
+            Action::Data(key, status, problems) if key == self.data_key() => {
+                next.data = status;
+                let mut all = (*self.read_problems).clone();
+                all.extend(problems.iter().cloned());
+                next.problems = Shared::new(all);
+            }
+            Action::Pretrained(dataset, pretrained) if dataset == self.dataset => {
+                next.pretrained = pretrained
+            }
+            Action::Restart(origin) => {
+                next.origin = origin;
+                next.reset_training();
+            }
+            Action::Open(Ok(checkpoint)) => match self.refuse(&checkpoint) {
+                Some(reason) => {
+                    next.model_error = Some(format!(
+                        "Could not open the model: {reason}. The current model is unchanged."
+                    ));
+                }
+                None => {
+                    next.model_message = Some(format!(
+                        "Opened {} at step {}.",
+                        checkpoint.config.name(),
+                        checkpoint.step
+                    ));
+                    next.model_error = None;
+                    next.open(checkpoint);
+                }
+            },
+            Action::Open(Err(error)) => {
+                next.model_error = Some(format!(
+                    "Could not open the model: {error}. The current model is unchanged."
+                ));
+            }
+            Action::Restored(saved) => {
+                next.restored = true;
+                if let Some((checkpoint, own_files)) = saved {
+                    if let Some(page) = PageMeta::from_json(&checkpoint.meta) {
+                        next.dataset = Dataset::from_key(&page.dataset).unwrap_or(Dataset::Mnist);
+                        next.preprocess = page.preprocess;
+                    }
+                    next.own_files = Shared::new(own_files);
+                    if next.dataset == Dataset::Own {
+                        next.pretrained = Pretrained::None;
+                    }
+                    next.model_message = Some(format!(
+                        "Resumed where you left off, at step {}. Start over to clear it.",
+                        checkpoint.step
+                    ));
+                    next.autosave = Autosave::Saved {
+                        step: checkpoint.step,
+                    };
+                    next.open(checkpoint);
+                }
+            }
+            Action::Autosaved(autosave) => next.autosave = autosave,
+            Action::ModelBusy(busy) => next.model_busy = busy,
+            Action::ModelDone(result) => {
+                next.model_busy = None;
+                match result {
+                    Ok(message) => {
+                        next.model_message = Some(message);
+                        next.model_error = None;
+                    }
+                    Err(error) => next.model_error = Some(error),
+                }
+            }
+            Action::Shared(url) => next.share_url = Some(url),
             Action::SetHyper(hyper) => next.hyper = hyper,
             Action::SetSeed(seed) => {
                 next.seed = seed;
-                next.use_pretrained = false;
+                next.origin = Origin::Scratch;
                 next.reset_training();
             }
             Action::Cursor(z) => next.cursor = z,
@@ -163,7 +370,11 @@ impl Reducible for State {
                     }));
                     next.history = Shared::new(history);
                     next.epoch = epoch;
+                    next.trained |= !reports.is_empty();
                     next.last = reports.into_iter().last().or(next.last);
+                    if let Some(last) = &next.last {
+                        next.step = last.step;
+                    }
                 }
                 Event::HeldOut(step, value) => {
                     let mut held_out = (*self.held_out).clone();
@@ -182,94 +393,85 @@ impl Reducible for State {
     }
 }
 
-/// Decodes a 20×20 grid of latent points twice: once cold (shader compilation on WebGPU), once
-/// warm. Reads back asynchronously, as the browser requires.
-async fn probe(device: &Device) -> Probe {
-    let vae = match VaeConfig::mlp2().init(device) {
-        Ok(vae) => vae,
-        Err(error) => return Probe::Failed(error.to_string()),
-    };
-    let grid: Vec<f32> = (0..400)
-        .flat_map(|i| [(i % 20) as f32 / 5.0 - 2.0, (i / 20) as f32 / 5.0 - 2.0])
-        .collect();
-    let mut times = [0.0; 2];
-    let mut checksum = 0.0;
-    for time in &mut times {
-        let start = now_ms();
-        let z = Tensor::from_data(TensorData::new(grid.clone(), [400, 2]), device);
-        let images = match vae.decode(z).into_data_async().await {
-            Ok(data) => data,
-            Err(error) => return Probe::Failed(format!("{error:?}")),
-        };
-        *time = now_ms() - start;
-        checksum = images.iter::<f32>().sum::<f32>() / 400.0;
-    }
-    Probe::Done {
-        first_ms: times[0],
-        warm_ms: times[1],
-        checksum,
-    }
-}
-
-/// The model the page opens with, trained natively by `vae-train` (see the README).
-const PRETRAINED_URL: &str = "models/mnist-mlp2.vae";
-
-async fn load_pretrained(dispatch: Callback<Pretrained>) {
-    let result = fetch_bytes(PRETRAINED_URL, |_| {})
-        .await
-        .and_then(|bytes| Checkpoint::from_bytes(&bytes).map_err(|e| e.to_string()));
-    dispatch.emit(match result {
-        Ok(checkpoint) => Pretrained::Ready(Shared::new(checkpoint)),
-        Err(error) => Pretrained::Unavailable(error),
-    });
-}
-
-/// Fetches the bundled MNIST test set (gzipped IDX), reporting progress.
-async fn load_mnist(dispatch: Callback<DataStatus>) {
-    let name = "MNIST".to_string();
-    let progress = |share: f64, offset: f64| {
-        let (dispatch, name) = (dispatch.clone(), name.clone());
-        move |fraction: f64| {
-            dispatch.emit(DataStatus::Loading {
-                name: name.clone(),
-                fraction: offset + share * fraction,
-            })
-        }
-    };
-    let images = fetch_bytes("mnist/t10k-images-idx3-ubyte.gz", progress(0.98, 0.0)).await;
-    let labels = fetch_bytes("mnist/t10k-labels-idx1-ubyte.gz", progress(0.02, 0.98)).await;
-    let status = match (images, labels) {
-        (Ok(images), Ok(labels)) => match read_idx_pair(&images, Some(&labels)) {
-            Ok(set) => DataStatus::Ready {
-                name,
-                set: Shared::new(set),
-            },
-            Err(error) => DataStatus::Failed {
-                name,
-                error: error.to_string(),
-            },
-        },
-        (Err(error), _) | (_, Err(error)) => DataStatus::Failed { name, error },
-    };
-    dispatch.emit(status);
-}
-
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(State::from_location);
     let session = use_mut_ref(|| None::<Session>);
 
     use_effect_with((), {
-        let dispatcher = state.dispatcher();
+        let (dispatcher, restored, cursor) = (state.dispatcher(), state.restored, state.cursor);
         move |_| {
             probe_hooks::install();
-            let on_pretrained = {
-                let dispatcher = dispatcher.clone();
-                Callback::from(move |p| dispatcher.dispatch(Action::Pretrained(p)))
+            view::set_cursor(cursor);
+            if !restored {
+                spawn_local(async move { dispatcher.dispatch(Action::Restored(restore().await)) });
+            }
+        }
+    });
+    // The autosave: every few seconds while there is new training, and when the page is hidden.
+    let latest = use_mut_ref(Latest::default);
+    {
+        let mut latest = latest.borrow_mut();
+        latest.meta = Some(state.page_meta());
+        latest.step = state.step;
+        latest.trained = state.trained;
+    }
+    use_effect_with((), {
+        let (latest, session, dispatcher) = (latest.clone(), session.clone(), state.dispatcher());
+        move |_| {
+            let save = Rc::new(move || {
+                spawn_local(autosave(
+                    latest.clone(),
+                    session.clone(),
+                    dispatcher.clone(),
+                ))
+            });
+            let interval = {
+                let save = save.clone();
+                gloo::timers::callback::Interval::new(AUTOSAVE_EVERY_MS, move || save())
             };
-            spawn_local(load_pretrained(on_pretrained));
-            let on_status = Callback::from(move |status| dispatcher.dispatch(Action::Data(status)));
-            spawn_local(load_mnist(on_status));
+            let document = web_sys::window().and_then(|w| w.document());
+            let listener = document.map(|document| {
+                let hidden = document.clone();
+                gloo::events::EventListener::new(&document, "visibilitychange", move |_| {
+                    if hidden.visibility_state() == web_sys::VisibilityState::Hidden {
+                        save();
+                    }
+                })
+            });
+            move || drop((interval, listener))
+        }
+    });
+    // The user's own files are kept beside the autosave, whenever they change.
+    use_effect_with((state.own_files.clone(), state.restored), {
+        let dispatcher = state.dispatcher();
+        move |(files, restored)| {
+            if *restored {
+                let zip = write_zip(files);
+                spawn_local(async move {
+                    if let Err(error) = storage::save(OWN_FILES_KEY, &zip).await {
+                        dispatcher.dispatch(Action::Autosaved(Autosave::Failed(error)));
+                    }
+                });
+            }
+        }
+    });
+    use_effect_with(state.dataset, {
+        let dispatcher = state.dispatcher();
+        move |&dataset| {
+            let on_pretrained =
+                Callback::from(move |p| dispatcher.dispatch(Action::Pretrained(dataset, p)));
+            spawn_local(load_pretrained(dataset, on_pretrained));
+        }
+    });
+    use_effect_with(state.data_key(), {
+        let dispatcher = state.dispatcher();
+        move |key: &DataKey| {
+            let for_key = key.clone();
+            let on_status = Callback::from(move |(status, problems)| {
+                dispatcher.dispatch(Action::Data(for_key.clone(), status, Shared::new(problems)))
+            });
+            spawn_local(load_data(key.clone(), on_status));
         }
     });
     use_effect_with(state.prefer_gpu, {
@@ -290,9 +492,15 @@ pub fn App() -> Html {
         DataStatus::Ready { set, .. } => Some(set.clone()),
         _ => None,
     };
-    let start_from = match (&state.pretrained, state.use_pretrained) {
-        (Pretrained::Loading, _) => None,
-        (Pretrained::Ready(checkpoint), true) => Some(Some(checkpoint.clone())),
+    let start_from = match (&state.origin, &state.pretrained, &data_set) {
+        _ if !state.restored => None,
+        (Origin::Opened(checkpoint), _, _) => Some(Some(checkpoint.clone())),
+        (Origin::Pretrained, Pretrained::Loading, _) => None,
+        (Origin::Pretrained, Pretrained::Ready(checkpoint), Some(set))
+            if checkpoint.config.image == set.shape =>
+        {
+            Some(Some(checkpoint.clone()))
+        }
         _ => Some(None),
     };
     use_effect_with(
@@ -323,11 +531,15 @@ pub fn App() -> Html {
                     });
                     let setup = Setup {
                         device: backend.device.clone(),
-                        config: VaeConfig::mlp2(),
+                        config: VaeConfig {
+                            image: shape,
+                            ..VaeConfig::mlp2()
+                        },
                         hyper,
                         seed,
                         data: data.0.clone(),
                         start_from: start_from.as_ref().map(|c| c.0.clone()),
+                        with_optimizers: matches!(backend.kind, BackendKind::Cpu { .. }),
                     };
                     *session.borrow_mut() = Some(session::start(setup, events));
                 }
@@ -359,11 +571,107 @@ pub fn App() -> Html {
     };
     let on_reset = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |()| dispatcher.dispatch(Action::StartOver(false)))
+        Callback::from(move |()| dispatcher.dispatch(Action::Restart(Origin::Scratch)))
     };
     let on_pretrained = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |_| dispatcher.dispatch(Action::StartOver(true)))
+        Callback::from(move |_| dispatcher.dispatch(Action::Restart(Origin::Pretrained)))
+    };
+    let on_save = {
+        let (session, dispatcher) = (session.clone(), state.dispatcher());
+        let (meta, name) = (
+            state.page_meta(),
+            format!("vae-{}-step{}.vae", state.dataset.key(), state.step),
+        );
+        Callback::from(move |()| {
+            let (session, dispatcher, meta, name) = (
+                session.clone(),
+                dispatcher.clone(),
+                meta.clone(),
+                name.clone(),
+            );
+            dispatcher.dispatch(Action::ModelBusy(Some("Saving the model…".into())));
+            spawn_local(async move {
+                let result = capture(&session, meta).await.and_then(|checkpoint| {
+                    let bytes = checkpoint.to_bytes();
+                    download(&name, "application/octet-stream", &bytes)?;
+                    Ok(format!(
+                        "Saved {name} ({:.1} MB).",
+                        bytes.len() as f64 / 1e6
+                    ))
+                });
+                dispatcher.dispatch(Action::ModelDone(result));
+            });
+        })
+    };
+    let on_open = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |file: web_sys::File| {
+            let dispatcher = dispatcher.clone();
+            spawn_local(async move {
+                let result = read_file(&file).await.and_then(|named| {
+                    Checkpoint::from_bytes(&named.bytes).map_err(|e| format!("{}: {e}", named.name))
+                });
+                dispatcher.dispatch(Action::Open(result));
+            });
+        })
+    };
+    let on_export = {
+        let dispatcher = state.dispatcher();
+        let shape = match &state.data {
+            DataStatus::Ready { set, .. } => Some(set.shape),
+            _ => None,
+        };
+        let cursor = state.cursor;
+        Callback::from(move |what: Export| {
+            let dispatcher = dispatcher.clone();
+            dispatcher.dispatch(Action::ModelBusy(Some("Exporting…".into())));
+            spawn_local(async move {
+                let result = match shape {
+                    Some(shape) => export(what, shape, cursor).await,
+                    None => Err("no data loaded".into()),
+                };
+                dispatcher.dispatch(Action::ModelDone(result));
+            });
+        })
+    };
+    let on_share = {
+        let dispatcher = state.dispatcher();
+        let link = ShareLink {
+            dataset: state.dataset,
+            hyper: state.hyper.clone(),
+            seed: state.seed,
+            cursor: state.cursor,
+        };
+        Callback::from(move |()| {
+            let fragment = link.to_fragment();
+            let Some(window) = web_sys::window() else {
+                return;
+            };
+            if let Ok(history) = window.history() {
+                let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&fragment));
+            }
+            if let Ok(href) = window.location().href() {
+                dispatcher.dispatch(Action::Shared(href));
+            }
+        })
+    };
+    let on_start_over = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |()| {
+            let dispatcher = dispatcher.clone();
+            spawn_local(async move {
+                let cleared = storage::clear().await;
+                dispatcher.dispatch(Action::Restart(Origin::Pretrained));
+                dispatcher.dispatch(Action::Autosaved(match cleared {
+                    Ok(()) => Autosave::Idle,
+                    Err(error) => Autosave::Failed(error),
+                }));
+                dispatcher.dispatch(Action::ModelDone(Ok(
+                    "Started over: the saved session is cleared.".into(),
+                )));
+            });
+        })
     };
     let on_seed = {
         let dispatcher = state.dispatcher();
@@ -372,6 +680,41 @@ pub fn App() -> Html {
     let on_cursor = {
         let dispatcher = state.dispatcher();
         Callback::from(move |z| dispatcher.dispatch(Action::Cursor(z)))
+    };
+    let on_dataset = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |d| dispatcher.dispatch(Action::ChooseDataset(d)))
+    };
+    let on_files = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |files: Vec<web_sys::File>| {
+            let dispatcher = dispatcher.clone();
+            spawn_local(async move {
+                let (mut read, mut problems) = (Vec::new(), Vec::new());
+                for file in &files {
+                    match read_file(file).await {
+                        Ok(named) => read.push(named),
+                        Err(reason) => problems.push(Problem {
+                            file: file.name(),
+                            reason,
+                        }),
+                    }
+                }
+                dispatcher.dispatch(Action::AddOwnFiles(read, problems));
+            });
+        })
+    };
+    let on_drawing = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |file| dispatcher.dispatch(Action::AddOwnFiles(vec![file], Vec::new())))
+    };
+    let on_preprocess = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |p| dispatcher.dispatch(Action::SetPreprocess(p)))
+    };
+    let on_clear_own = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |()| dispatcher.dispatch(Action::ClearOwnFiles))
     };
     let on_switch = {
         let dispatcher = state.dispatcher();
@@ -391,15 +734,15 @@ pub fn App() -> Html {
             {
                 match &state.pretrained {
                     Pretrained::Ready(checkpoint) => html! {
-                        <p id="pretrained-status" class="detail" data-state={if state.use_pretrained { "in-use" } else { "available" }}>
+                        <p id="pretrained-status" class="detail" data-state={if state.origin == Origin::Pretrained { "in-use" } else { "available" }}>
                             {
-                                if state.use_pretrained {
-                                    format!("Opened with a pretrained {} (trained natively for {} steps). Train on from here, or Reset to start from scratch.", checkpoint.config.name(), checkpoint.step)
-                                } else {
-                                    "Training from scratch.".to_string()
+                                match &state.origin {
+                                    Origin::Pretrained => format!("Opened with a pretrained {} (trained natively for {} steps). Train on from here, or Reset to start from scratch.", checkpoint.config.name(), checkpoint.step),
+                                    Origin::Scratch => "Training from scratch.".to_string(),
+                                    Origin::Opened(_) => "Training a model you opened.".to_string(),
                                 }
                             }
-                            if !state.use_pretrained {
+                            if state.origin != Origin::Pretrained {
                                 { " " }<button id="pretrained" onclick={on_pretrained}>{ "Back to the pretrained model" }</button>
                             }
                         </p>
@@ -409,7 +752,7 @@ pub fn App() -> Html {
                             { format!("No pretrained model ({reason}): starting from fresh weights.") }
                         </p>
                     },
-                    Pretrained::Loading => html! {},
+                    Pretrained::Loading | Pretrained::None => html! {},
                 }
             }
             if let Some(error) = &state.error {
@@ -417,13 +760,21 @@ pub fn App() -> Html {
             }
             <div class="layout">
                 <div class="column">
-                    <DataPanel status={state.data.clone()} />
+                    <DataPanel
+                        dataset={state.dataset}
+                        status={state.data.clone()}
+                        preprocess={state.preprocess}
+                        problems={state.problems.clone()}
+                        own_files={state.own_files.len()}
+                        {on_dataset} {on_files} {on_drawing} {on_preprocess} {on_clear_own}
+                    />
                     <Controls
                         hyper={state.hyper.clone()}
                         seed={state.seed}
                         running={state.running}
                         ready={state.has_model}
                         last={state.last.clone()}
+                        step={state.step}
                         epoch={state.epoch}
                         {on_run} {on_step} {on_reset} {on_hyper} {on_seed}
                     />
@@ -434,6 +785,15 @@ pub fn App() -> Html {
                         }
                         <LossChart history={state.history.clone()} held_out={state.held_out.clone()} />
                     </section>
+                    <ModelPanel
+                        ready={state.has_model}
+                        busy={state.model_busy.clone()}
+                        message={state.model_message.clone()}
+                        error={state.model_error.clone()}
+                        autosave={state.autosave.clone()}
+                        share_url={state.share_url.clone()}
+                        {on_save} {on_open} {on_export} {on_share} {on_start_over}
+                    />
                     <BackendStatus backend={state.backend.clone()} probe={state.probe.clone()} {on_switch} />
                 </div>
                 <div class="column">
@@ -454,5 +814,152 @@ pub fn App() -> Html {
                 </div>
             </div>
         </main>
+    }
+}
+
+/// What the autosave needs from the latest render.
+#[derive(Default)]
+struct Latest {
+    meta: Option<PageMeta>,
+    step: u64,
+    trained: bool,
+    saved_step: Option<u64>,
+    saving: bool,
+}
+
+/// A copy of the session's model with the page's metadata.
+async fn capture(
+    session: &Rc<RefCell<Option<Session>>>,
+    meta: PageMeta,
+) -> Result<Checkpoint, String> {
+    let (reply, answer) = oneshot::channel();
+    session
+        .borrow()
+        .as_ref()
+        .ok_or("no model yet")?
+        .send(Command::Capture(reply));
+    let mut checkpoint = answer
+        .await
+        .map_err(|_| "training restarted before the model was copied".to_string())??;
+    checkpoint.meta = serde_json::json!({ "page": meta.to_json() });
+    Ok(checkpoint)
+}
+
+async fn autosave(
+    latest: Rc<RefCell<Latest>>,
+    session: Rc<RefCell<Option<Session>>>,
+    dispatcher: UseReducerDispatcher<State>,
+) {
+    let meta = {
+        let mut latest = latest.borrow_mut();
+        if !latest.trained || latest.saving || latest.saved_step == Some(latest.step) {
+            return;
+        }
+        latest.saving = true;
+        latest.meta.clone()
+    };
+    let result = match meta {
+        Some(meta) => match capture(&session, meta).await {
+            Ok(checkpoint) => storage::save(SESSION_KEY, &checkpoint.to_bytes())
+                .await
+                .map(|()| checkpoint.step),
+            Err(error) => Err(error),
+        },
+        None => Err("nothing to save yet".into()),
+    };
+    let mut latest = latest.borrow_mut();
+    latest.saving = false;
+    match result {
+        Ok(step) => {
+            latest.saved_step = Some(step);
+            dispatcher.dispatch(Action::Autosaved(Autosave::Saved { step }));
+        }
+        Err(error) => dispatcher.dispatch(Action::Autosaved(Autosave::Failed(error))),
+    }
+}
+
+/// The autosaved model and the user's own files, if the browser kept any.
+async fn restore() -> Option<(Checkpoint, Vec<NamedFile>)> {
+    let bytes = storage::load(SESSION_KEY).await.ok().flatten()?;
+    let checkpoint = Checkpoint::from_bytes(&bytes).ok()?;
+    let own_files = match storage::load(OWN_FILES_KEY).await.ok().flatten() {
+        Some(zip) if !zip.is_empty() => {
+            let mut budget = LIMITS.total_bytes;
+            // Saved with their names; `read_zip` prefixes the archive's name.
+            read_zip("", &zip, &LIMITS, &mut budget)
+                .map(|files| {
+                    files
+                        .into_iter()
+                        .map(|f| NamedFile {
+                            name: f.name.trim_start_matches('/').to_string(),
+                            bytes: f.bytes,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    Some((checkpoint, own_files))
+}
+
+/// Writes an export and offers it as a download; says what it did.
+async fn export(
+    what: Export,
+    shape: crate::data::ImageShape,
+    cursor: [f32; 2],
+) -> Result<String, String> {
+    match what {
+        Export::DecodedPng => {
+            download_canvas("decoded", "decoded.png")?;
+            Ok("Exported decoded.png.".into())
+        }
+        Export::ManifoldPng => {
+            download_canvas("manifold", "manifold.png")?;
+            Ok("Exported manifold.png.".into())
+        }
+        Export::Samples {
+            count,
+            around_cursor,
+            idx,
+        } => {
+            let model = view::model().ok_or("no model yet")?;
+            let mut rng = Rng::new(super::now_ms().to_bits());
+            let (centre, spread) = if around_cursor {
+                (cursor, 0.5)
+            } else {
+                ([0.0, 0.0], 1.0)
+            };
+            let mut pixels = Vec::with_capacity(count * shape.pixels());
+            let normals = rng.normals(count * 2);
+            for chunk in normals.chunks(2 * 500) {
+                let points: Vec<[f32; 2]> = chunk
+                    .chunks_exact(2)
+                    .map(|e| [centre[0] + spread * e[0], centre[1] + spread * e[1]])
+                    .collect();
+                pixels.extend(session::decode_points(&model, &points).await?);
+                session::yield_to_browser().await;
+            }
+            let set = ImageSet {
+                shape,
+                pixels,
+                labels: None,
+            };
+            if idx {
+                let (images, _) = write_idx(&set);
+                let name = "samples-images-idx3-ubyte";
+                download(name, "application/octet-stream", &images)?;
+                Ok(format!("Exported {count} samples as {name}."))
+            } else {
+                let files: Vec<NamedFile> = (0..set.len())
+                    .map(|i| NamedFile {
+                        name: format!("samples/{i:05}.png"),
+                        bytes: image_png(set.image(i), shape),
+                    })
+                    .collect();
+                download("samples.zip", "application/zip", &write_zip(&files))?;
+                Ok(format!("Exported {count} samples as samples.zip."))
+            }
+        }
     }
 }

@@ -17,7 +17,11 @@ pub fn file_list(list: Option<FileList>) -> Vec<File> {
 
 /// A picked or dropped file's bytes, named with its folders for a folder upload.
 pub async fn read_file(file: &File) -> Result<NamedFile, String> {
-    let relative = file.webkit_relative_path();
+    // Set for files of a folder upload; web-sys does not bind it.
+    let relative = js_sys::Reflect::get(file, &"webkitRelativePath".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
     let name = if relative.is_empty() {
         file.name()
     } else {
@@ -32,14 +36,20 @@ pub async fn read_file(file: &File) -> Result<NamedFile, String> {
     })
 }
 
-/// Offers `bytes` to the user as a download named `name`.
-pub fn download(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
-    let parts = Array::of1(&Uint8Array::from(bytes));
-    let options = BlobPropertyBag::new();
-    options.set_type(mime);
-    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options)
-        .map_err(|_| "the browser could not make the file")?;
-    let url = Url::create_object_url_with_blob(&blob).map_err(|_| "no object URL")?;
+/// Offers what a canvas shows as a PNG download.
+pub fn download_canvas(id: &str, name: &str) -> Result<(), String> {
+    let canvas: web_sys::HtmlCanvasElement = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into().ok())
+        .ok_or("nothing drawn yet")?;
+    let url = canvas
+        .to_data_url()
+        .map_err(|_| "the browser could not encode the image")?;
+    click_link(&url, name)
+}
+
+fn click_link(url: &str, name: &str) -> Result<(), String> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
@@ -48,9 +58,21 @@ pub fn download(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
         .map_err(|_| "no link")?
         .dyn_into()
         .map_err(|_| "no link")?;
-    link.set_href(&url);
+    link.set_href(url);
     link.set_download(name);
     link.click();
+    Ok(())
+}
+
+/// Offers `bytes` to the user as a download named `name`.
+pub fn download(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    let parts = Array::of1(&Uint8Array::from(bytes));
+    let options = BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|_| "the browser could not make the file")?;
+    let url = Url::create_object_url_with_blob(&blob).map_err(|_| "no object URL")?;
+    click_link(&url, name)?;
     // The click has started the download; the URL can go once this task ends.
     let _ = gloo::timers::callback::Timeout::new(1_000, move || {
         let _ = Url::revoke_object_url(&url);

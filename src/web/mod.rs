@@ -5,9 +5,13 @@ mod backend;
 mod components;
 mod draw;
 mod fetch;
+mod files;
+mod loaders;
+mod persist;
 mod probe_hooks;
 mod session;
 mod shared;
+mod storage;
 mod view;
 
 use wasm_bindgen::JsCast;

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use burn::tensor::{Device, Tensor, TensorData};
 use futures::StreamExt;
 use futures::channel::mpsc::{TryRecvError, UnboundedSender, unbounded};
+use futures::channel::oneshot;
 use wasm_bindgen_futures::spawn_local;
 use yew::Callback;
 
@@ -33,6 +34,8 @@ pub enum Command {
     Run(bool),
     Step,
     Hyper(Hyper),
+    /// A copy of the model as it is now (for saving), sent back on the channel.
+    Capture(oneshot::Sender<Result<Checkpoint, String>>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,8 +73,11 @@ pub struct Setup {
     pub seed: u64,
     /// The training images; the last `HELD_OUT` are kept aside.
     pub data: Rc<ImageSet>,
-    /// Weights to start from (a pretrained model); fresh ones when `None`.
+    /// Weights to start from (a pretrained or saved model); fresh ones when `None`.
     pub start_from: Option<Rc<Checkpoint>>,
+    /// Whether captures include the optimizers' state: only a CPU trainer's can be read
+    /// without blocking (see `Checkpoint::capture`).
+    pub with_optimizers: bool,
 }
 
 pub fn start(setup: Setup, events: Callback<Event>) -> Session {
@@ -137,6 +143,17 @@ pub fn start(setup: Setup, events: Callback<Event>) -> Session {
                     }
                     Command::Step => pending_steps += 1,
                     Command::Hyper(hyper) => trainer.hyper = hyper,
+                    Command::Capture(reply) => {
+                        let checkpoint = Checkpoint::capture(
+                            &trainer,
+                            serde_json::Value::Null,
+                            setup.with_optimizers,
+                        )
+                        .await
+                        .map_err(|e| e.to_string());
+                        // The page may have stopped waiting.
+                        let _ = reply.send(checkpoint);
+                    }
                 }
                 continue;
             }
@@ -242,7 +259,7 @@ pub async fn decode_points(vae: &Vae, points: &[[f32; 2]]) -> Result<Vec<f32>, S
 
 /// Lets the browser handle input and draw, then resumes: a message to ourselves is a new task
 /// without the 4 ms (or worse, in the background) clamp of nested `setTimeout`s.
-async fn yield_to_browser() {
+pub async fn yield_to_browser() {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         let Ok(channel) = web_sys::MessageChannel::new() else {
             let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);

@@ -1,7 +1,7 @@
 use yew::prelude::*;
 
-use crate::web::app::Probe;
 use crate::web::backend::{Backend, BackendKind};
+use crate::web::loaders::Probe;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {

@@ -11,6 +11,8 @@ pub struct Props {
     /// False until the data and the model are ready.
     pub ready: bool,
     pub last: Option<StepReport>,
+    /// Steps the model has trained, this session and before it was saved.
+    pub step: u64,
     pub epoch: usize,
     pub on_run: Callback<bool>,
     pub on_step: Callback<()>,
@@ -99,7 +101,7 @@ pub fn Controls(props: &Props) -> Html {
             </div>
             <dl class="stats">
                 <dt>{ "Step" }</dt>
-                <dd id="step-count">{ last.map(|r| r.step).unwrap_or(0) }</dd>
+                <dd id="step-count">{ props.step }</dd>
                 <dt>{ "Epoch" }</dt>
                 <dd id="epoch">{ props.epoch }</dd>
                 <dt>{ "Samples/s" }</dt>

@@ -245,7 +245,7 @@ pub fn DataPanel(props: &Props) -> Html {
                         </label>
                         { " or " }
                         <label class="file-button">{ "choose a folder" }
-                            <input id="upload-folder" type="file" webkitdirectory="" onchange={on_pick} />
+                            <input id="upload-folder" type="file" webkitdirectory=true onchange={on_pick} />
                         </label>
                     </p>
                     <p class="detail">{ "PNG, JPEG, GIF, WebP, BMP (sub-folders name the classes), .zip of images, IDX (raw or .gz, with a labels file), NumPy .npy (N×H×W or N×H×W×C, uint8 or float, labels as a 1-D array). At most 64 MB a file, 256 MB and 60,000 images in all." }</p>

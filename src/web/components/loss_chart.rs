@@ -3,7 +3,7 @@ use yew::prelude::*;
 use crate::web::shared::Shared;
 
 /// One step's losses, in nats per image.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChartPoint {
     pub step: u64,
     pub reconstruction: f32,

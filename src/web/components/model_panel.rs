@@ -1,0 +1,171 @@
+use web_sys::{DragEvent, File, HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::web::files::file_list;
+
+/// What to export.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Export {
+    DecodedPng,
+    ManifoldPng,
+    /// `count` decodings of z drawn from the prior, or around the cursor; as a zip of PNGs or
+    /// an IDX file.
+    Samples {
+        count: usize,
+        around_cursor: bool,
+        idx: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Autosave {
+    /// Nothing trained since the page opened.
+    Idle,
+    Saved {
+        step: u64,
+    },
+    Failed(String),
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// A model is loaded.
+    pub ready: bool,
+    pub busy: Option<String>,
+    pub message: Option<String>,
+    pub error: Option<String>,
+    pub autosave: Autosave,
+    pub share_url: Option<String>,
+    pub on_save: Callback<()>,
+    pub on_open: Callback<File>,
+    pub on_export: Callback<Export>,
+    pub on_share: Callback<()>,
+    pub on_start_over: Callback<()>,
+}
+
+pub const MAX_SAMPLES: usize = 10_000;
+
+/// Save and open model files, exports, the share link and the autosave's state.
+#[component]
+pub fn ModelPanel(props: &Props) -> Html {
+    let count = use_state(|| 64usize);
+    let around = use_state(|| false);
+    let dragging = use_state(|| false);
+    let on_open = {
+        let on_open = props.on_open.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                if let Some(file) = file_list(input.files()).into_iter().next() {
+                    on_open.emit(file);
+                }
+                input.set_value("");
+            }
+        })
+    };
+    let on_drop = {
+        let (on_open, dragging) = (props.on_open.clone(), dragging.clone());
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(false);
+            if let Some(file) = file_list(e.data_transfer().and_then(|d| d.files()))
+                .into_iter()
+                .next()
+            {
+                on_open.emit(file);
+            }
+        })
+    };
+    let on_drag_over = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(true);
+        })
+    };
+    let on_drag_leave = {
+        let dragging = dragging.clone();
+        Callback::from(move |_: DragEvent| dragging.set(false))
+    };
+    let on_count = {
+        let count = count.clone();
+        Callback::from(move |e: Event| {
+            if let Some(value) = e
+                .target_dyn_into::<HtmlInputElement>()
+                .and_then(|i| i.value().parse::<usize>().ok())
+            {
+                count.set(value.clamp(1, MAX_SAMPLES));
+            }
+        })
+    };
+    let on_around = {
+        let around = around.clone();
+        Callback::from(move |e: Event| {
+            if let Some(select) = e.target_dyn_into::<HtmlSelectElement>() {
+                around.set(select.value() == "cursor");
+            }
+        })
+    };
+    let export = |what: Export| props.on_export.reform(move |_| what);
+    let samples = |idx| {
+        export(Export::Samples {
+            count: *count,
+            around_cursor: *around,
+            idx,
+        })
+    };
+    let disabled = !props.ready || props.busy.is_some();
+    html! {
+        <section id="model-panel" aria-label="Model file"
+            class={classes!("card", (*dragging).then_some("dragging"))}
+            ondragover={on_drag_over} ondragleave={on_drag_leave} ondrop={on_drop}>
+            <h2>{ "Model" }</h2>
+            <div class="buttons">
+                <button id="save-model" onclick={props.on_save.reform(|_| ())} {disabled}>{ "Save model" }</button>
+                <label class="file-button">{ "Open model…" }
+                    <input id="open-model" type="file" accept=".vae,application/octet-stream" onchange={on_open} />
+                </label>
+                <button id="share" onclick={props.on_share.reform(|_| ())}>{ "Share link" }</button>
+            </div>
+            <p class="detail">{ "Model files (.vae) hold the weights, settings and loss history; the native trainer writes the same files. Drop one here to open it." }</p>
+            if let Some(busy) = &props.busy {
+                <p id="model-busy" class="busy" aria-busy="true">{ busy }</p>
+            }
+            if let Some(message) = &props.message {
+                <p id="model-message" role="status">{ message }</p>
+            }
+            if let Some(error) = &props.error {
+                <p id="model-error" class="error" role="alert">{ error }</p>
+            }
+            if let Some(url) = &props.share_url {
+                <label class="share">{ "Link to this view: " }
+                    <input id="share-url" type="text" readonly=true value={url.clone()} />
+                </label>
+            }
+            <h3>{ "Export" }</h3>
+            <div class="buttons wrap">
+                <button id="export-decoded" onclick={export(Export::DecodedPng)} {disabled}>{ "Decoded image (PNG)" }</button>
+                <button id="export-manifold" onclick={export(Export::ManifoldPng)} {disabled}>{ "Manifold (PNG)" }</button>
+            </div>
+            <div class="buttons wrap">
+                <input id="sample-count" type="number" min="1" max={MAX_SAMPLES.to_string()} value={count.to_string()} onchange={on_count} aria-label="Number of samples" />
+                <select id="sample-source" onchange={on_around} aria-label="Where the samples come from">
+                    <option value="prior" selected={!*around}>{ "samples from the prior" }</option>
+                    <option value="cursor" selected={*around}>{ "samples around the cursor" }</option>
+                </select>
+                <button id="export-zip" onclick={samples(false)} {disabled}>{ "zip of PNGs" }</button>
+                <button id="export-idx" onclick={samples(true)} {disabled}>{ "IDX" }</button>
+            </div>
+            <p id="autosave" class="detail" data-step={match &props.autosave { Autosave::Saved { step } => step.to_string(), _ => String::new() }}>
+                {
+                    match &props.autosave {
+                        Autosave::Idle => "Your training is saved in this browser as you go.".to_string(),
+                        Autosave::Saved { step } => format!("Saved in this browser at step {step}."),
+                        Autosave::Failed(error) => format!("Could not save in this browser: {error}"),
+                    }
+                }
+                { " " }
+                <button id="start-over" onclick={props.on_start_over.reform(|_| ())}>{ "Start over" }</button>
+            </p>
+        </section>
+    }
+}

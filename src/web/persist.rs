@@ -1,0 +1,103 @@
+//! What outlives the tab: the page's part of a model file, the autosave, and share links.
+
+use serde::{Deserialize, Serialize};
+
+use super::components::{ChartPoint, Dataset};
+use crate::data::Preprocess;
+use crate::vae::Hyper;
+
+/// IndexedDB keys of the autosave.
+pub const SESSION_KEY: &str = "session";
+pub const OWN_FILES_KEY: &str = "own-files";
+
+/// What the page keeps beside the weights in a model file it saves (and autosaves): enough to
+/// show the same page again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageMeta {
+    /// [`Dataset::key`] of the data it was trained on.
+    pub dataset: String,
+    pub preprocess: Preprocess,
+    pub seed: u64,
+    pub chart: Vec<ChartPoint>,
+    pub held_out: Vec<(u64, f32)>,
+    pub epoch: usize,
+    pub cursor: [f32; 2],
+}
+
+impl PageMeta {
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("page metadata is plain data and should serialise")
+    }
+
+    /// The page's metadata in a file's free-form `meta`; `None` for files made elsewhere (the
+    /// native trainer keeps other things there).
+    pub fn from_json(meta: &serde_json::Value) -> Option<Self> {
+        serde_json::from_value(meta.get("page")?.clone()).ok()
+    }
+}
+
+/// What a share link carries: the data, the settings and where the cursor is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareLink {
+    pub dataset: Dataset,
+    pub hyper: Hyper,
+    pub seed: u64,
+    pub cursor: [f32; 2],
+}
+
+impl ShareLink {
+    /// `#data=mnist&lr=0.001&batch=128&beta=1&gan=0&gamma=10&seed=1&z=0.50,-1.20`
+    pub fn to_fragment(&self) -> String {
+        let h = &self.hyper;
+        format!(
+            "#data={}&lr={}&batch={}&beta={}&gan={}&gamma={}&seed={}&z={:.3},{:.3}",
+            self.dataset.key(),
+            h.learning_rate,
+            h.batch_size,
+            h.beta,
+            u8::from(h.discriminator),
+            h.gamma,
+            self.seed,
+            self.cursor[0],
+            self.cursor[1]
+        )
+    }
+
+    /// Reads a fragment; missing or unreadable values keep their defaults. `None` when the
+    /// fragment is not a share link at all.
+    pub fn from_fragment(fragment: &str) -> Option<Self> {
+        let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+        let mut link = Self {
+            dataset: Dataset::Mnist,
+            hyper: Hyper::default(),
+            seed: 1,
+            cursor: [0.0, 0.0],
+        };
+        let mut any = false;
+        for pair in fragment.split('&') {
+            let Some((key, value)) = pair.split_once('=') else {
+                continue;
+            };
+            let h = &mut link.hyper;
+            let known = match key {
+                "data" => Dataset::from_key(value).map(|d| link.dataset = d),
+                "lr" => value.parse().ok().map(|v| h.learning_rate = v),
+                "batch" => value
+                    .parse()
+                    .ok()
+                    .map(|v: usize| h.batch_size = v.clamp(1, 1024)),
+                "beta" => value.parse().ok().map(|v: f64| h.beta = v.max(0.0)),
+                "gan" => Some(h.discriminator = value == "1"),
+                "gamma" => value.parse().ok().map(|v: f64| h.gamma = v.max(0.0)),
+                "seed" => value.parse().ok().map(|v| link.seed = v),
+                "z" => value.split_once(',').and_then(|(x, y)| {
+                    let z = [x.parse::<f32>().ok()?, y.parse::<f32>().ok()?];
+                    z.iter().all(|v| v.is_finite()).then(|| link.cursor = z)
+                }),
+                _ => None,
+            };
+            any |= known.is_some();
+        }
+        any.then_some(link)
+    }
+}
