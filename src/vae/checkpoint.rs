@@ -166,6 +166,11 @@ impl Checkpoint {
         })
     }
 
+    /// Drops the optimizers' state: training goes on from these weights with fresh optimizers.
+    pub fn forget_optimizers(&mut self) {
+        self.optimizers = None;
+    }
+
     pub fn resumable(&self) -> bool {
         self.optimizers.is_some()
     }

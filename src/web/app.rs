@@ -4,7 +4,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::backend::{self, Backend, BackendKind};
+use super::backend::{self, Backend};
 use std::cell::RefCell;
 
 use futures::channel::oneshot;
@@ -222,6 +222,7 @@ impl State {
     fn reset_training(&mut self) {
         self.session_id += 1;
         self.step = 0;
+        self.trained = false;
         self.has_model = false;
         self.running = false;
         self.last = None;
@@ -539,7 +540,6 @@ pub fn App() -> Html {
                         seed,
                         data: data.0.clone(),
                         start_from: start_from.as_ref().map(|c| c.0.clone()),
-                        with_optimizers: matches!(backend.kind, BackendKind::Cpu { .. }),
                     };
                     *session.borrow_mut() = Some(session::start(setup, events));
                 }

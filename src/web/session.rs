@@ -75,9 +75,6 @@ pub struct Setup {
     pub data: Rc<ImageSet>,
     /// Weights to start from (a pretrained or saved model); fresh ones when `None`.
     pub start_from: Option<Rc<Checkpoint>>,
-    /// Whether captures include the optimizers' state: only a CPU trainer's can be read
-    /// without blocking (see `Checkpoint::capture`).
-    pub with_optimizers: bool,
 }
 
 pub fn start(setup: Setup, events: Callback<Event>) -> Session {
@@ -88,6 +85,10 @@ pub fn start(setup: Setup, events: Callback<Event>) -> Session {
                 let mut checkpoint = (*checkpoint).clone();
                 // The page's settings, not the ones the file was trained with.
                 checkpoint.hyper = setup.hyper;
+                // burn rebuilds optimizer state on `Device::default()`, which in this build is
+                // WebGPU — uninitialised on the CPU path, where loading it panics. The page
+                // carries on with fresh Adam moments instead (weights, step and RNG are exact).
+                checkpoint.forget_optimizers();
                 checkpoint
                     .into_trainer(setup.seed, &setup.device)
                     .map_err(|e| e.to_string())
@@ -134,23 +135,29 @@ pub fn start(setup: Setup, events: Callback<Event>) -> Session {
             if let Some(command) = next {
                 match command {
                     Command::Run(run) => {
+                        let pausing = running && !run;
                         running = run;
                         if !reports.is_empty() {
                             events
                                 .emit(Event::Stepped(std::mem::take(&mut reports), batches.epoch));
+                        }
+                        // Paused: the canvases show the weights as they are, not a copy from
+                        // up to a refresh period ago.
+                        if pausing
+                            && let Err(error) = publish(&trainer, &held_out, &events, true).await
+                        {
+                            return events.emit(Event::Failed(error));
                         }
                         events.emit(Event::Running(run));
                     }
                     Command::Step => pending_steps += 1,
                     Command::Hyper(hyper) => trainer.hyper = hyper,
                     Command::Capture(reply) => {
-                        let checkpoint = Checkpoint::capture(
-                            &trainer,
-                            serde_json::Value::Null,
-                            setup.with_optimizers,
-                        )
-                        .await
-                        .map_err(|e| e.to_string());
+                        // Weights only: the page could not load optimizer state back (above).
+                        let checkpoint =
+                            Checkpoint::capture(&trainer, serde_json::Value::Null, false)
+                                .await
+                                .map_err(|e| e.to_string());
                         // The page may have stopped waiting.
                         let _ = reply.send(checkpoint);
                     }

@@ -58,7 +58,7 @@ pub fn LossChart(props: &Props) -> Html {
     let has_d = history.iter().any(|p| p.discriminator.is_some());
     html! {
         <figure class="chart">
-            <svg id="loss-chart" viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img"
+            <svg id="loss-chart" data-points={history.len().to_string()} viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img"
                 aria-label="Loss per training step">
                 <polyline class="total" points={line(&|p| Some(p.total))} />
                 <polyline class="reconstruction" points={line(&|p| Some(p.reconstruction))} />

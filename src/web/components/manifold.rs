@@ -20,7 +20,7 @@ pub fn SampleStrip() -> Html {
     html! {
         <figure class="strip">
             <canvas id="samples" class="pixelated" />
-            <figcaption>{ format!("Top: {STRIP} held-out digits. Middle: their reconstructions. Bottom: samples from the prior N(0, I).") }</figcaption>
+            <figcaption>{ format!("Top: {STRIP} held-out images. Middle: their reconstructions. Bottom: samples from the prior N(0, I).") }</figcaption>
         </figure>
     }
 }
