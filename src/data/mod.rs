@@ -1,6 +1,7 @@
 //! The ground: image sets, the file formats they come from, and batches.
 
 mod archive;
+pub mod fuzz;
 mod idx;
 mod image_set;
 mod npy;

@@ -559,3 +559,52 @@ fn archives_over_the_limits_are_refused() {
     assert!(reasons(&result)[0].1.contains("full at 5 images"));
     assert_eq!(result.set.expect("the first five").len(), 5);
 }
+
+// ---- the fuzz targets' entry points, bounded ----
+
+/// `cargo fuzz` explores far more (see `scripts/fuzz.sh`); this runs the same entry points on a
+/// few thousand seeded mutations of valid files in every test run.
+#[test]
+fn fuzz_entry_points_survive_mutated_files() {
+    let idx_file = idx(&[3, 4, 4], &[9; 48]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &idx_file).expect("gzip in memory");
+    let gz = gz.finish().expect("gzip in memory");
+    let npy_file = write_npy("<f4", &[2, 2, 2], &[0; 32]);
+    let zip_file = write_zip(&[
+        file("a/1.png", png(5, 5, 200)),
+        file("b/2.png", png(3, 9, 20)),
+        file("c.npy", write_npy("|u1", &[1, 2, 2], &[1, 2, 3, 4])),
+    ]);
+    let mut rng = Rng::new(99);
+    let mut mutate = |seed: &[u8]| {
+        let mut bytes = seed.to_vec();
+        for _ in 0..1 + rng.below(4) {
+            match rng.below(4) {
+                0 if !bytes.is_empty() => {
+                    let at = rng.below(bytes.len());
+                    bytes[at] = rng.next_u64() as u8;
+                }
+                1 if !bytes.is_empty() => bytes.truncate(rng.below(bytes.len())),
+                2 => {
+                    let at = rng.below(bytes.len() + 1);
+                    bytes.insert(at, rng.next_u64() as u8);
+                }
+                _ => {
+                    // A length field blown up: the classic overflow.
+                    let at = rng.below(bytes.len().max(1));
+                    for b in bytes.iter_mut().skip(at).take(4) {
+                        *b = 0xff;
+                    }
+                }
+            }
+        }
+        bytes
+    };
+    for _ in 0..5000 {
+        fuzz::idx(&mutate(&idx_file));
+        fuzz::idx(&mutate(&gz));
+        fuzz::npy(&mutate(&npy_file));
+        fuzz::archive(&mutate(&zip_file));
+    }
+}

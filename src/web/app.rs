@@ -13,6 +13,7 @@ use super::components::{
     Autosave, BackendStatus, ChartPoint, Controls, DataPanel, DataStatus, Dataset, DecodedView,
     Export, LatentPlane, LossChart, Manifold, ModelPanel, SampleStrip,
 };
+use super::fetch::fetch_bytes;
 use super::files::{download, download_canvas, read_file};
 use super::loaders::{DataKey, Pretrained, Probe, load_data, load_pretrained, probe};
 use super::persist::{OWN_FILES_KEY, PageMeta, SESSION_KEY, ShareLink};
@@ -33,6 +34,9 @@ enum Origin {
     /// A model file the user opened, or the autosave.
     Opened(Shared<Checkpoint>),
 }
+
+/// MNIST's pretrained model trained with the discriminator on (see the README).
+const PRETRAINED_GAN_URL: &str = "models/mnist-mlp2-gan.vae";
 
 /// How often training is saved to the browser's storage, at most.
 const AUTOSAVE_EVERY_MS: u32 = 5_000;
@@ -577,6 +581,20 @@ pub fn App() -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |_| dispatcher.dispatch(Action::Restart(Origin::Pretrained)))
     };
+    let on_pretrained_gan = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_| {
+            let dispatcher = dispatcher.clone();
+            dispatcher.dispatch(Action::ModelBusy(Some("Loading the VAE-GAN model…".into())));
+            spawn_local(async move {
+                let result = fetch_bytes(PRETRAINED_GAN_URL, |_| {})
+                    .await
+                    .and_then(|bytes| Checkpoint::from_bytes(&bytes).map_err(|e| e.to_string()));
+                dispatcher.dispatch(Action::ModelBusy(None));
+                dispatcher.dispatch(Action::Open(result));
+            });
+        })
+    };
     let on_save = {
         let (session, dispatcher) = (session.clone(), state.dispatcher());
         let (meta, name) = (
@@ -741,6 +759,9 @@ pub fn App() -> Html {
                                     Origin::Scratch => "Training from scratch.".to_string(),
                                     Origin::Opened(_) => "Training a model you opened.".to_string(),
                                 }
+                            }
+                            if state.dataset == Dataset::Mnist {
+                                { " " }<button id="pretrained-gan" onclick={on_pretrained_gan}>{ "Open the VAE-GAN version (trained with the discriminator)" }</button>
                             }
                             if state.origin != Origin::Pretrained {
                                 { " " }<button id="pretrained" onclick={on_pretrained}>{ "Back to the pretrained model" }</button>

@@ -166,3 +166,31 @@ test('a share link opens its data, settings and cursor', { timeout: LONG }, asyn
     await browser.close();
   }
 });
+
+test('the pretrained VAE-GAN opens with its discriminator and trains on', { timeout: LONG }, async () => {
+  const browser = await launch({ webgpu: false });
+  const { page, errors } = browser;
+  try {
+    await page.goto(`${server.url}?backend=cpu`);
+    await ready(page);
+    const plain = await decoded(page);
+    await page.click('#pretrained-gan');
+    await page.waitForSelector('#model-message', { timeout: LONG });
+    assert.match(await page.textContent('#model-message'), /Opened VAE-MLP-2 \[512\] at step \d+/);
+    await ready(page);
+    assert.equal(await page.isChecked('#discriminator'), true);
+    await page.waitForFunction((before) => {
+      const canvas = document.querySelector('#decoded');
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      return Array.from({ length: data.length / 4 }, (_, i) => data[i * 4]).some((v, i) => v !== before[i]);
+    }, plain.pixels, { timeout: LONG });
+    const step = await stepCount(page);
+    await page.click('#step');
+    await page.waitForSelector('#d-loss', { timeout: LONG });
+    assert.equal(await stepCount(page), step + 1);
+    await browser.screenshot('persist-vae-gan');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
