@@ -294,7 +294,7 @@ impl Upload {
             (None, Vec::new())
         };
         UploadResult {
-            set: (n > 0).then(|| ImageSet {
+            set: (n > 0).then_some(ImageSet {
                 shape: self.preprocess.shape,
                 pixels: self.pixels,
                 labels,

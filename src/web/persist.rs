@@ -87,7 +87,10 @@ impl ShareLink {
                     .ok()
                     .map(|v: usize| h.batch_size = v.clamp(1, 1024)),
                 "beta" => value.parse().ok().map(|v: f64| h.beta = v.max(0.0)),
-                "gan" => Some(h.discriminator = value == "1"),
+                "gan" => {
+                    h.discriminator = value == "1";
+                    Some(())
+                }
                 "gamma" => value.parse().ok().map(|v: f64| h.gamma = v.max(0.0)),
                 "seed" => value.parse().ok().map(|v| link.seed = v),
                 "z" => value.split_once(',').and_then(|(x, y)| {
