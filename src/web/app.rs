@@ -11,7 +11,7 @@ use futures::channel::oneshot;
 
 use super::components::{
     Autosave, BackendStatus, ChartPoint, Controls, DataPanel, DataStatus, Dataset, DecodedView,
-    Export, LatentPlane, LossChart, Manifold, ModelPanel, SampleStrip,
+    Export, Interpolation, LatentPlane, LossChart, Manifold, ModelPanel, SampleStrip,
 };
 use super::fetch::fetch_bytes;
 use super::files::{download, download_canvas, read_file};
@@ -821,10 +821,14 @@ pub fn App() -> Html {
                     <section class="card explore" aria-label="Latent space">
                         <h2>{ "Latent space" }</h2>
                         <div class="plane-and-view">
-                            <LatentPlane cursor={state.cursor} {on_cursor} />
+                            <LatentPlane cursor={state.cursor} on_cursor={on_cursor.clone()} />
                             <DecodedView cursor={state.cursor} />
                         </div>
                         <p class="detail">{ "Each dot is a held-out image's posterior mean, coloured by its label. Drag the cursor, click anywhere, or focus the plane and use the arrow keys (Shift for big steps)." }</p>
+                    </section>
+                    <section class="card" aria-label="Interpolation">
+                        <h2>{ "Interpolation" }</h2>
+                        <Interpolation cursor={state.cursor} on_cursor={on_cursor.clone()} />
                     </section>
                     <section class="card" aria-label="Manifold">
                         <Manifold />

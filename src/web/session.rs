@@ -41,6 +41,8 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanePoint {
     pub z: [f32; 2],
+    /// The posterior's standard deviations along the same two dimensions.
+    pub sigma: [f32; 2],
     pub label: Option<u8>,
 }
 
@@ -227,19 +229,26 @@ async fn publish(
 pub async fn encode_means(vae: &Vae, set: &ImageSet) -> Result<Vec<PlanePoint>, String> {
     let device = Device::flex();
     let all: Vec<usize> = (0..set.len()).collect();
-    let means = vae.encode(set.batch(&all, &device)).mean;
+    let posterior = vae.encode(set.batch(&all, &device));
     let latent = vae.latent();
-    let values: Vec<f32> = means
-        .into_data_async()
-        .await
-        .map_err(|e| format!("{e:?}"))?
-        .try_to_vec()
-        .map_err(|e| format!("{e:?}"))?;
-    Ok(values
+    let read = |tensor: Tensor<2>| async move {
+        tensor
+            .into_data_async()
+            .await
+            .map_err(|e| format!("{e:?}"))?
+            .try_to_vec::<f32>()
+            .map_err(|e| format!("{e:?}"))
+    };
+    let means = read(posterior.mean).await?;
+    let sigmas = read((posterior.log_var * 0.5).exp()).await?;
+    let pair = |row: &[f32]| [row[0], row.get(1).copied().unwrap_or(0.0)];
+    Ok(means
         .chunks_exact(latent)
+        .zip(sigmas.chunks_exact(latent))
         .enumerate()
-        .map(|(i, z)| PlanePoint {
-            z: [z[0], z.get(1).copied().unwrap_or(0.0)],
+        .map(|(i, (z, sigma))| PlanePoint {
+            z: pair(z),
+            sigma: pair(sigma),
             label: set.labels.as_ref().map(|l| l[i]),
         })
         .collect())

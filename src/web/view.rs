@@ -22,6 +22,8 @@ pub const PLANE_PX: u32 = 480;
 pub const MANIFOLD_K: usize = 12;
 /// Images per row in the reconstructions-and-samples strip.
 pub const STRIP: usize = 8;
+/// Decoded frames along the interpolation path, ends included.
+pub const FRAMES: usize = 10;
 
 struct State {
     model: Option<Rc<Vae>>,
@@ -29,6 +31,12 @@ struct State {
     originals: Option<Rc<ImageSet>>,
     points: Rc<Vec<PlanePoint>>,
     view: View,
+    /// Refit the view to each new set of points (until the user zooms).
+    auto_fit: bool,
+    /// Draw each point's posterior σ as an ellipse.
+    ellipses: bool,
+    /// The interpolation's two ends.
+    ends: [Option<[f32; 2]>; 2],
     cursor: [f32; 2],
     shape: ImageShape,
 }
@@ -38,7 +46,10 @@ thread_local! {
         model: None,
         originals: None,
         points: Rc::default(),
-        view: View { half_width: 4.0 },
+        view: View { centre: [0.0, 0.0], half_width: 4.0 },
+        auto_fit: true,
+        ellipses: false,
+        ends: [None, None],
         cursor: [0.0, 0.0],
         shape: ImageShape::MNIST,
     });
@@ -72,6 +83,7 @@ pub fn set_model(model: Rc<Vae>, shape: ImageShape) {
     draw_decoded();
     draw_manifold();
     draw_strip();
+    draw_interpolation();
 }
 
 /// The held-out images to reconstruct (the first [`STRIP`] are used).
@@ -80,17 +92,84 @@ pub fn set_originals(originals: Rc<ImageSet>) {
     draw_strip();
 }
 
-/// New encodings for the plane; the view is fitted to them.
+/// New encodings for the plane; the view is fitted to them unless the user has zoomed.
 pub fn set_points(points: Rc<Vec<PlanePoint>>) {
-    let view = View::fit(points.iter().map(|p| p.z));
     let changed = STATE.with_borrow_mut(|s| {
         s.points = points;
-        std::mem::replace(&mut s.view, view) != view
+        s.auto_fit && set_view(s, View::fit(s.points.iter().map(|p| p.z)))
     });
     draw_plane();
     if changed {
         draw_manifold();
     }
+}
+
+fn set_view(s: &mut State, view: View) -> bool {
+    std::mem::replace(&mut s.view, view) != view
+}
+
+/// Zooms by `factor` (< 1 zooms in) about `anchor` (the cursor when `None`); stops fitting.
+pub fn zoom(factor: f32, anchor: Option<[f32; 2]>) {
+    STATE.with_borrow_mut(|s| {
+        s.auto_fit = false;
+        let view = s.view.zoomed(factor, anchor.unwrap_or(s.cursor));
+        set_view(s, view);
+    });
+    draw_plane();
+    draw_manifold();
+}
+
+/// Moves the view by `delta` in latent units; stops fitting.
+pub fn pan(delta: [f32; 2]) {
+    STATE.with_borrow_mut(|s| {
+        s.auto_fit = false;
+        let mut view = s.view;
+        view.centre = [view.centre[0] + delta[0], view.centre[1] + delta[1]];
+        set_view(s, view);
+    });
+    draw_plane();
+    draw_manifold();
+}
+
+/// Back to fitting the view to the points.
+pub fn fit() {
+    STATE.with_borrow_mut(|s| {
+        s.auto_fit = true;
+        let view = View::fit(s.points.iter().map(|p| p.z));
+        set_view(s, view);
+    });
+    draw_plane();
+    draw_manifold();
+}
+
+pub fn set_ellipses(on: bool) {
+    STATE.with_borrow_mut(|s| s.ellipses = on);
+    draw_plane();
+}
+
+/// Sets one end (0 or 1) of the interpolation path.
+pub fn set_end(end: usize, z: Option<[f32; 2]>) {
+    STATE.with_borrow_mut(|s| s.ends[end] = z);
+    draw_plane();
+    draw_interpolation();
+}
+
+pub fn ends() -> [Option<[f32; 2]>; 2] {
+    STATE.with_borrow(|s| s.ends)
+}
+
+/// Two held-out images' posterior means (the `seed`-th pick), for the interpolation's ends.
+pub fn two_samples(seed: u64) -> Option<[[f32; 2]; 2]> {
+    STATE.with_borrow(|s| {
+        let n = s.points.len();
+        if n < 2 {
+            return None;
+        }
+        let mut rng = Rng::new(seed);
+        let a = rng.below(n);
+        let b = (a + 1 + rng.below(n - 1)) % n;
+        Some([s.points[a].z, s.points[b].z])
+    })
 }
 
 pub fn set_cursor(z: [f32; 2]) {
@@ -105,6 +184,7 @@ pub fn draw_all() {
     draw_decoded();
     draw_manifold();
     draw_strip();
+    draw_interpolation();
 }
 
 /// Runs a CPU decode now: the CPU backend's reads complete immediately, so there is no need to
@@ -180,10 +260,35 @@ fn draw_manifold() {
     let k = MANIFOLD_K;
     let h = view.half_width * (1.0 - 1.0 / k as f32);
     let t = |v: usize| v as f32 / (k - 1) as f32 * 2.0 - 1.0;
-    let points: Vec<[f32; 2]> = (0..k * k).map(|i| [t(i % k) * h, -t(i / k) * h]).collect();
+    let [cx, cy] = view.centre;
+    let points: Vec<[f32; 2]> = (0..k * k)
+        .map(|i| [cx + t(i % k) * h, cy - t(i / k) * h])
+        .collect();
     if let Some(pixels) = decode_now(&model, &points) {
         draw_images(&canvas, &pixels, shape, k);
         let _ = canvas.set_attribute("data-drawn", "true");
+    }
+}
+
+/// Decodings at [`FRAMES`] evenly spaced points from one end of the path to the other.
+fn draw_interpolation() {
+    let Some(canvas) = canvas("interpolation") else {
+        return;
+    };
+    let (model, ends, shape) = STATE.with_borrow(|s| (s.model.clone(), s.ends, s.shape));
+    let (Some(model), [Some(a), Some(b)]) = (model, ends) else {
+        let _ = canvas.remove_attribute("data-frames");
+        return;
+    };
+    let points: Vec<[f32; 2]> = (0..FRAMES)
+        .map(|i| {
+            let t = i as f32 / (FRAMES - 1) as f32;
+            [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]
+        })
+        .collect();
+    if let Some(pixels) = decode_now(&model, &points) {
+        draw_images(&canvas, &pixels, shape, FRAMES);
+        let _ = canvas.set_attribute("data-frames", &FRAMES.to_string());
     }
 }
 
@@ -197,6 +302,10 @@ fn draw_plane() {
     STATE.with_borrow(|s| {
         let _ = canvas.set_attribute("data-points", &s.points.len().to_string());
         let _ = canvas.set_attribute("data-half-width", &s.view.half_width.to_string());
+        let _ = canvas.set_attribute(
+            "data-centre",
+            &format!("{},{}", s.view.centre[0], s.view.centre[1]),
+        );
         let (view, size) = (s.view, PLANE_PX as f64);
         ctx.set_fill_style_str("#ffffff");
         ctx.fill_rect(0.0, 0.0, size, size);
@@ -216,6 +325,30 @@ fn draw_plane() {
             let _ = ctx.arc(ox, oy, rx - ox, 0.0, std::f64::consts::TAU);
             ctx.stroke();
         }
+        if s.ellipses {
+            // One posterior σ around each mean: how sure the encoder is where an image goes.
+            ctx.set_global_alpha(0.12);
+            let scale = size / (2.0 * view.half_width as f64);
+            for point in s.points.iter() {
+                let colour = point
+                    .label
+                    .map(|l| PALETTE[l as usize % PALETTE.len()])
+                    .unwrap_or("#555555");
+                ctx.set_fill_style_str(colour);
+                let (px, py) = view.canvas_from_latent(point.z, size);
+                ctx.begin_path();
+                let _ = ctx.ellipse(
+                    px,
+                    py,
+                    (point.sigma[0] as f64 * scale).max(0.5),
+                    (point.sigma[1] as f64 * scale).max(0.5),
+                    0.0,
+                    0.0,
+                    std::f64::consts::TAU,
+                );
+                ctx.fill();
+            }
+        }
         ctx.set_global_alpha(0.7);
         for point in s.points.iter() {
             let colour = point
@@ -227,6 +360,30 @@ fn draw_plane() {
             ctx.fill_rect(px - 1.5, py - 1.5, 3.0, 3.0);
         }
         ctx.set_global_alpha(1.0);
+        // The interpolation path, from A to B.
+        let ends: Vec<(f64, f64)> = s
+            .ends
+            .iter()
+            .flatten()
+            .map(|&z| view.canvas_from_latent(z, size))
+            .collect();
+        ctx.set_stroke_style_str("#c2185b");
+        ctx.set_fill_style_str("#c2185b");
+        ctx.set_line_width(2.0);
+        if let [(ax, ay), (bx, by)] = ends[..] {
+            ctx.begin_path();
+            ctx.move_to(ax, ay);
+            ctx.line_to(bx, by);
+            ctx.stroke();
+        }
+        ctx.set_font("bold 13px system-ui, sans-serif");
+        for (which, z) in s.ends.iter().enumerate() {
+            if let Some(z) = z {
+                let (x, y) = view.canvas_from_latent(*z, size);
+                ctx.fill_rect(x - 3.0, y - 3.0, 6.0, 6.0);
+                let _ = ctx.fill_text(["A", "B"][which], x + 6.0, y - 6.0);
+            }
+        }
         let (cx, cy) = view.canvas_from_latent(s.cursor, size);
         ctx.set_stroke_style_str("#000000");
         ctx.set_line_width(2.0);

@@ -177,3 +177,63 @@ for (const webgpu of [true, false]) {
   });
 }
 
+
+test('CPU run: zoom, pan, σ ellipses and interpolation', async () => {
+  const browser = await launch({ webgpu: false });
+  const { page, errors } = browser;
+  try {
+    await page.goto(`${server.url}?backend=cpu`);
+    await page.waitForSelector('#latent-plane[data-points="1000"]', { timeout: LONG });
+    await page.waitForSelector('#train:not([disabled])', { timeout: LONG });
+    const halfWidth = () => page.getAttribute('#latent-plane', 'data-half-width').then(Number);
+    const centre = () => page.getAttribute('#latent-plane', 'data-centre');
+    const fitted = await halfWidth();
+
+    // Zoom in with the button and with the wheel, out with a key; the manifold follows.
+    const manifoldBefore = await inkedPixels(page, '#manifold', 0);
+    await page.click('#zoom-in');
+    assert.ok(Math.abs((await halfWidth()) - fitted * 0.8) < 1e-3);
+    const box = await page.locator('#latent-plane').boundingBox();
+    await page.mouse.move(box.x + box.width * 0.75, box.y + box.height * 0.25);
+    await page.mouse.wheel(0, -300);
+    await page.waitForFunction((h) => Number(document.querySelector('#latent-plane').dataset.halfWidth) < h, fitted * 0.8);
+    assert.notEqual(await centre(), '0,0', 'zooming at the pointer keeps that point in place');
+    await page.focus('#latent-plane');
+    await page.keyboard.press('-');
+    // Shift-drag pans.
+    const panned = await centre();
+    await page.keyboard.down('Shift');
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    assert.notEqual(await centre(), panned);
+    assert.notEqual(await inkedPixels(page, '#manifold', 0), manifoldBefore);
+    await page.click('#zoom-fit');
+    assert.equal(await halfWidth(), fitted);
+    assert.equal(await centre(), '0,0');
+
+    // σ ellipses add ink around the points.
+    const plain = await inkedPixels(page, '#latent-plane', 255);
+    await page.check('#ellipses');
+    assert.ok((await inkedPixels(page, '#latent-plane', 255)) > plain + 1000, 'ellipses should show');
+
+    // Interpolation between two held-out images, drawn and animated.
+    await page.click('#two-samples');
+    await page.waitForSelector('#interpolation[data-frames="10"]');
+    assert.ok((await inkedPixels(page, '#interpolation', 0)) > 300, 'the frames should show');
+    const z = () => page.getAttribute('#decoded', 'data-z');
+    await page.click('#animate');
+    const first = await z();
+    await page.waitForFunction((z0) => document.querySelector('#decoded').dataset.z !== z0, first, { timeout: 5_000 });
+    await page.click('#animate');
+    await page.waitForSelector('#animate:text("Animate")');
+    await expectDecodedMatchesApp(page);
+    await page.locator('#interpolation').scrollIntoViewIfNeeded();
+    await browser.screenshot('playground-plane-tools');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});

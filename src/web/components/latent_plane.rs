@@ -1,4 +1,4 @@
-use web_sys::{HtmlCanvasElement, KeyboardEvent, PointerEvent};
+use web_sys::{HtmlCanvasElement, HtmlInputElement, KeyboardEvent, PointerEvent, WheelEvent};
 use yew::prelude::*;
 
 use crate::web::probe_hooks;
@@ -17,6 +17,8 @@ pub struct Props {
 pub fn LatentPlane(props: &Props) -> Html {
     let canvas = use_node_ref();
     let dragging = use_mut_ref(|| false);
+    // Shift-drag or the middle button pans: the last pointer position, in canvas pixels.
+    let panning = use_mut_ref(|| None::<(f64, f64)>);
     use_effect_with((), |_| view::draw_all());
 
     let move_to = {
@@ -38,15 +40,31 @@ pub fn LatentPlane(props: &Props) -> Html {
             Some(view::view().latent_from_canvas(x, y, size))
         }
     };
+    let canvas_px = {
+        let canvas = canvas.clone();
+        move |event: &PointerEvent| -> Option<(f64, f64)> {
+            let canvas = canvas.cast::<HtmlCanvasElement>()?;
+            let rect = canvas.get_bounding_client_rect();
+            let size = PLANE_PX as f64;
+            Some((
+                (event.client_x() as f64 - rect.left()) / rect.width() * size,
+                (event.client_y() as f64 - rect.top()) / rect.height() * size,
+            ))
+        }
+    };
     let on_pointer_down = {
         let (dragging, latent_at, move_to) = (dragging.clone(), latent_at.clone(), move_to.clone());
-        let canvas = canvas.clone();
+        let (canvas, panning, canvas_px) = (canvas.clone(), panning.clone(), canvas_px.clone());
         Callback::from(move |event: PointerEvent| {
             event.prevent_default();
             if let Some(canvas) = canvas.cast::<HtmlCanvasElement>() {
                 // Capture keeps the drag going outside the canvas; without it, it still works.
                 let _ = canvas.set_pointer_capture(event.pointer_id());
                 let _ = canvas.focus();
+            }
+            if event.shift_key() || event.button() == 1 {
+                *panning.borrow_mut() = canvas_px(&event);
+                return;
             }
             *dragging.borrow_mut() = true;
             if let Some(z) = latent_at(&event) {
@@ -55,8 +73,15 @@ pub fn LatentPlane(props: &Props) -> Html {
         })
     };
     let on_pointer_move = {
-        let (dragging, move_to) = (dragging.clone(), move_to.clone());
+        let (dragging, move_to, panning) = (dragging.clone(), move_to.clone(), panning.clone());
         Callback::from(move |event: PointerEvent| {
+            let last = *panning.borrow();
+            if let (Some((x0, y0)), Some((x, y))) = (last, canvas_px(&event)) {
+                let per_px = 2.0 * view::view().half_width / PLANE_PX as f32;
+                view::pan([(x0 - x) as f32 * per_px, (y - y0) as f32 * per_px]);
+                *panning.borrow_mut() = Some((x, y));
+                return;
+            }
             if *dragging.borrow()
                 && let Some(z) = latent_at(&event)
             {
@@ -65,13 +90,33 @@ pub fn LatentPlane(props: &Props) -> Html {
         })
     };
     let on_pointer_up = {
-        let dragging = dragging.clone();
-        Callback::from(move |_: PointerEvent| *dragging.borrow_mut() = false)
+        let (dragging, panning) = (dragging.clone(), panning.clone());
+        Callback::from(move |_: PointerEvent| {
+            *dragging.borrow_mut() = false;
+            *panning.borrow_mut() = None;
+        })
+    };
+    let on_wheel = {
+        let canvas = canvas.clone();
+        Callback::from(move |event: WheelEvent| {
+            event.prevent_default();
+            let Some(canvas) = canvas.cast::<HtmlCanvasElement>() else {
+                return;
+            };
+            let rect = canvas.get_bounding_client_rect();
+            let size = PLANE_PX as f64;
+            let x = (event.client_x() as f64 - rect.left()) / rect.width() * size;
+            let y = (event.client_y() as f64 - rect.top()) / rect.height() * size;
+            let anchor = view::view().latent_from_canvas(x, y, size);
+            view::zoom((event.delta_y() as f32 * 0.002).exp(), Some(anchor));
+        })
     };
     let on_key_down = Callback::from(move |event: KeyboardEvent| {
         let step = view::view().half_width / if event.shift_key() { 8.0 } else { 40.0 };
         let [x, y] = view::cursor();
         let z = match event.key().as_str() {
+            "+" | "=" => return view::zoom(0.8, None),
+            "-" | "_" => return view::zoom(1.25, None),
             "ArrowLeft" => [x - step, y],
             "ArrowRight" => [x + step, y],
             "ArrowUp" => [x, y + step],
@@ -82,7 +127,19 @@ pub fn LatentPlane(props: &Props) -> Html {
         move_to(z, event.time_stamp());
     });
     let [x, y] = props.cursor;
+    let on_ellipses = Callback::from(|event: Event| {
+        if let Some(input) = event.target_dyn_into::<HtmlInputElement>() {
+            view::set_ellipses(input.checked());
+        }
+    });
     html! {
+        <div class="plane-box">
+        <div class="plane-tools" role="toolbar" aria-label="Plane view">
+            <button id="zoom-in" title="Zoom in (+)" onclick={Callback::from(|_| view::zoom(0.8, None))}>{ "+" }</button>
+            <button id="zoom-out" title="Zoom out (−)" onclick={Callback::from(|_| view::zoom(1.25, None))}>{ "−" }</button>
+            <button id="zoom-fit" title="Fit the points" onclick={Callback::from(|_| view::fit())}>{ "Fit" }</button>
+            <label class="check"><input id="ellipses" type="checkbox" onchange={on_ellipses} />{ " σ ellipses" }</label>
+        </div>
         <canvas
             id="latent-plane"
             ref={canvas}
@@ -98,6 +155,8 @@ pub fn LatentPlane(props: &Props) -> Html {
             onpointerup={on_pointer_up.clone()}
             onpointercancel={on_pointer_up}
             onkeydown={on_key_down}
+            onwheel={on_wheel}
         />
+        </div>
     }
 }
