@@ -21,8 +21,8 @@ use super::session::{self, Command, Event, Session, Setup};
 use super::shared::Shared;
 use super::{probe_hooks, storage, view};
 use crate::data::{
-    ImageSet, LIMITS, NamedFile, Preprocess, Problem, Rng, image_png, read_zip, write_idx,
-    write_zip,
+    ImageSet, LIMITS, NamedFile, Preprocess, Problem, Rng, ShapesConfig, image_png, read_zip,
+    write_idx, write_zip,
 };
 use crate::vae::{Checkpoint, Hyper, StepReport, VaeConfig};
 
@@ -52,6 +52,7 @@ struct State {
     /// size) and saved.
     own_files: Shared<Vec<NamedFile>>,
     preprocess: Preprocess,
+    shapes: ShapesConfig,
     /// Files that could not be read or used.
     read_problems: Shared<Vec<Problem>>,
     problems: Shared<Vec<Problem>>,
@@ -94,6 +95,7 @@ enum Action {
     AddOwnFiles(Vec<NamedFile>, Vec<Problem>),
     ClearOwnFiles,
     SetPreprocess(Preprocess),
+    SetShapes(ShapesConfig),
     Data(DataKey, DataStatus, Shared<Vec<Problem>>),
     Pretrained(Dataset, Pretrained),
     /// Start a new session from these weights.
@@ -135,6 +137,7 @@ impl State {
             },
             own_files: Shared::default(),
             preprocess: Preprocess::default(),
+            shapes: ShapesConfig::default(),
             read_problems: Shared::default(),
             problems: Shared::default(),
             pretrained: Pretrained::Loading,
@@ -218,6 +221,7 @@ impl State {
     fn data_key(&self) -> DataKey {
         DataKey {
             dataset: self.dataset,
+            shapes: self.shapes,
             own_files: self.own_files.clone(),
             preprocess: self.preprocess,
         }
@@ -283,6 +287,12 @@ impl Reducible for State {
             Action::SetPreprocess(preprocess) if preprocess != self.preprocess => {
                 next.preprocess = preprocess;
                 if self.dataset == Dataset::Own {
+                    next.reset_training();
+                }
+            }
+            Action::SetShapes(shapes) if shapes != self.shapes => {
+                next.shapes = shapes;
+                if self.dataset == Dataset::Shapes {
                     next.reset_training();
                 }
             }
@@ -550,6 +560,22 @@ pub fn App() -> Html {
             }
         },
     );
+    // The plane can colour Shapes by their true factors: those of the held-out images.
+    let factors = match &state.data {
+        DataStatus::Ready {
+            set,
+            factors: Some(factors),
+            ..
+        } => Some((factors.clone(), set.len())),
+        _ => None,
+    };
+    use_effect_with(factors, |factors| {
+        view::set_factors(
+            factors.as_ref().map(|(factors, len)| {
+                Rc::new(factors[len - session::held_out_count(*len)..].to_vec())
+            }),
+        )
+    });
     let command = {
         let session = session.clone();
         move |command: Command| {
@@ -730,6 +756,10 @@ pub fn App() -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |p| dispatcher.dispatch(Action::SetPreprocess(p)))
     };
+    let on_shapes = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |s| dispatcher.dispatch(Action::SetShapes(s)))
+    };
     let on_clear_own = {
         let dispatcher = state.dispatcher();
         Callback::from(move |()| dispatcher.dispatch(Action::ClearOwnFiles))
@@ -740,6 +770,13 @@ pub fn App() -> Html {
     };
 
     let ready = state.probe.is_some();
+    let has_factors = matches!(
+        &state.data,
+        DataStatus::Ready {
+            factors: Some(_),
+            ..
+        }
+    );
     let warming_up = state.running && state.last.is_none();
     html! {
         <main id="app" data-ready={ready.to_string()}>
@@ -787,7 +824,8 @@ pub fn App() -> Html {
                         preprocess={state.preprocess}
                         problems={state.problems.clone()}
                         own_files={state.own_files.len()}
-                        {on_dataset} {on_files} {on_drawing} {on_preprocess} {on_clear_own}
+                        shapes={state.shapes}
+                        {on_dataset} {on_files} {on_drawing} {on_preprocess} {on_shapes} {on_clear_own}
                     />
                     <Controls
                         hyper={state.hyper.clone()}
@@ -821,7 +859,7 @@ pub fn App() -> Html {
                     <section class="card explore" aria-label="Latent space">
                         <h2>{ "Latent space" }</h2>
                         <div class="plane-and-view">
-                            <LatentPlane cursor={state.cursor} on_cursor={on_cursor.clone()} />
+                            <LatentPlane cursor={state.cursor} factors={has_factors} on_cursor={on_cursor.clone()} />
                             <DecodedView cursor={state.cursor} />
                         </div>
                         <p class="detail">{ "Each dot is a held-out image's posterior mean, coloured by its label. Drag the cursor, click anywhere, or focus the plane and use the arrow keys (Shift for big steps)." }</p>

@@ -40,6 +40,7 @@ pub enum Pretrained {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataKey {
     pub dataset: Dataset,
+    pub shapes: ShapesConfig,
     pub own_files: Shared<Vec<NamedFile>>,
     pub preprocess: Preprocess,
 }
@@ -141,6 +142,7 @@ pub async fn load_data(key: DataKey, dispatch: Callback<(DataStatus, Vec<Problem
                             FASHION_CLASSES.iter().map(|c| c.to_string()).collect()
                         },
                         resized: 0,
+                        factors: None,
                     },
                     Err(error) => failed(error.to_string()),
                 },
@@ -151,12 +153,13 @@ pub async fn load_data(key: DataKey, dispatch: Callback<(DataStatus, Vec<Problem
         Dataset::Shapes => {
             dispatch.emit((loading(0.0), Vec::new()));
             yield_to_browser().await;
-            let (set, _factors) = generate_shapes(&ShapesConfig::default());
+            let (set, factors) = generate_shapes(&key.shapes);
             let status = DataStatus::Ready {
                 name: name.clone(),
                 set: Shared::new(set),
                 classes: KINDS.iter().map(|k| k.to_string()).collect(),
                 resized: 0,
+                factors: Some(Shared::new(factors.iter().map(|f| f.values()).collect())),
             };
             (status, Vec::new())
         }
@@ -183,6 +186,7 @@ pub async fn load_data(key: DataKey, dispatch: Callback<(DataStatus, Vec<Problem
                     set: Shared::new(set),
                     classes: result.classes,
                     resized: result.resized,
+                    factors: None,
                 },
                 None => failed("none of the files held a usable image".into()),
             };

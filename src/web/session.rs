@@ -30,6 +30,11 @@ const EVALUATE_EVERY: u64 = 50;
 /// Images encoded for the plane and scored for the held-out ELBO.
 pub const HELD_OUT: usize = 1000;
 
+/// How many of `len` images are kept aside (the last ones).
+pub fn held_out_count(len: usize) -> usize {
+    HELD_OUT.min(len / 5)
+}
+
 pub enum Command {
     Run(bool),
     Step,
@@ -103,7 +108,7 @@ pub fn start(setup: Setup, events: Callback<Event>) -> Session {
             Err(error) => return events.emit(Event::Failed(error)),
         };
         let mut train = (*setup.data).clone();
-        let held_out = Rc::new(train.split_off(HELD_OUT.min(train.len() / 5)));
+        let held_out = Rc::new(train.split_off(held_out_count(train.len())));
         let mut batches = Batches::new(train.len(), setup.seed);
         let mut running = false;
         let mut pending_steps = 0u32;

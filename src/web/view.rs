@@ -37,6 +37,10 @@ struct State {
     ellipses: bool,
     /// The interpolation's two ends.
     ends: [Option<[f32; 2]>; 2],
+    /// The held-out images' true factors (Shapes), and which one colours the points (0: the
+    /// label).
+    factors: Option<Rc<Vec<[f32; 5]>>>,
+    colour_by: usize,
     cursor: [f32; 2],
     shape: ImageShape,
 }
@@ -50,6 +54,8 @@ thread_local! {
         auto_fit: true,
         ellipses: false,
         ends: [None, None],
+        factors: None,
+        colour_by: 0,
         cursor: [0.0, 0.0],
         shape: ImageShape::MNIST,
     });
@@ -88,7 +94,13 @@ pub fn set_model(model: Rc<Vae>, shape: ImageShape) {
 
 /// The held-out images to reconstruct (the first [`STRIP`] are used).
 pub fn set_originals(originals: Rc<ImageSet>) {
-    STATE.with_borrow_mut(|s| s.originals = Some(originals));
+    STATE.with_borrow_mut(|s| {
+        // New data of another size: the model on show cannot read it (a new one is coming).
+        if originals.shape != s.shape {
+            s.model = None;
+        }
+        s.originals = Some(originals);
+    });
     draw_strip();
 }
 
@@ -140,6 +152,39 @@ pub fn fit() {
     });
     draw_plane();
     draw_manifold();
+}
+
+/// The held-out images' factors, in the order of the plane's points (`None`: not known).
+pub fn set_factors(factors: Option<Rc<Vec<[f32; 5]>>>) {
+    STATE.with_borrow_mut(|s| {
+        s.factors = factors;
+        s.colour_by = 0;
+    });
+    draw_plane();
+}
+
+/// Colours the points by factor `which` ([`crate::data::FACTOR_NAMES`]; 0 is the label).
+pub fn set_colour_by(which: usize) {
+    STATE.with_borrow_mut(|s| s.colour_by = which);
+    draw_plane();
+}
+
+/// A colour for `v` in [0, 1], dark blue through green to yellow (viridis-like).
+fn ramp(v: f32) -> String {
+    const STOPS: [[f32; 3]; 5] = [
+        [68.0, 1.0, 84.0],
+        [59.0, 82.0, 139.0],
+        [33.0, 145.0, 140.0],
+        [94.0, 201.0, 98.0],
+        [253.0, 231.0, 37.0],
+    ];
+    let x = v.clamp(0.0, 1.0) * (STOPS.len() - 1) as f32;
+    let (i, t) = ((x as usize).min(STOPS.len() - 2), x.fract());
+    let t = if x as usize > STOPS.len() - 2 { 1.0 } else { t };
+    let c: Vec<u8> = (0..3)
+        .map(|k| (STOPS[i][k] + (STOPS[i + 1][k] - STOPS[i][k]) * t) as u8)
+        .collect();
+    format!("rgb({},{},{})", c[0], c[1], c[2])
 }
 
 pub fn set_ellipses(on: bool) {
@@ -300,7 +345,18 @@ fn draw_plane() {
         return;
     };
     STATE.with_borrow(|s| {
+        let colour_of = |i: usize, point: &PlanePoint| -> String {
+            match (&s.factors, s.colour_by) {
+                (Some(factors), by) if by > 0 && i < factors.len() => ramp(factors[i][by]),
+                _ => point
+                    .label
+                    .map(|l| PALETTE[l as usize % PALETTE.len()])
+                    .unwrap_or("#555555")
+                    .to_string(),
+            }
+        };
         let _ = canvas.set_attribute("data-points", &s.points.len().to_string());
+        let _ = canvas.set_attribute("data-colour-by", &s.colour_by.to_string());
         let _ = canvas.set_attribute("data-half-width", &s.view.half_width.to_string());
         let _ = canvas.set_attribute(
             "data-centre",
@@ -329,12 +385,8 @@ fn draw_plane() {
             // One posterior σ around each mean: how sure the encoder is where an image goes.
             ctx.set_global_alpha(0.12);
             let scale = size / (2.0 * view.half_width as f64);
-            for point in s.points.iter() {
-                let colour = point
-                    .label
-                    .map(|l| PALETTE[l as usize % PALETTE.len()])
-                    .unwrap_or("#555555");
-                ctx.set_fill_style_str(colour);
+            for (i, point) in s.points.iter().enumerate() {
+                ctx.set_fill_style_str(&colour_of(i, point));
                 let (px, py) = view.canvas_from_latent(point.z, size);
                 ctx.begin_path();
                 let _ = ctx.ellipse(
@@ -350,12 +402,8 @@ fn draw_plane() {
             }
         }
         ctx.set_global_alpha(0.7);
-        for point in s.points.iter() {
-            let colour = point
-                .label
-                .map(|l| PALETTE[l as usize % PALETTE.len()])
-                .unwrap_or("#555555");
-            ctx.set_fill_style_str(colour);
+        for (i, point) in s.points.iter().enumerate() {
+            ctx.set_fill_style_str(&colour_of(i, point));
             let (px, py) = view.canvas_from_latent(point.z, size);
             ctx.fill_rect(px - 1.5, py - 1.5, 3.0, 3.0);
         }

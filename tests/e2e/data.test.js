@@ -103,3 +103,35 @@ test('own files: good ones are used, each bad one is named with its reason', { t
     await browser.close();
   }
 });
+
+test('Shapes: count, size and seed are settable; the plane colours by each true factor', { timeout: LONG * 2 }, async () => {
+  const browser = await launch({ webgpu: false });
+  const { page, errors } = browser;
+  try {
+    await page.goto(`${server.url}?backend=cpu#data=shapes`);
+    await page.waitForSelector('#data-status[data-count="10000"]', { timeout: LONG });
+    await page.waitForSelector('#latent-plane[data-points="1000"]', { timeout: LONG });
+    const plane = () =>
+      page.evaluate(() => {
+        const c = document.querySelector('#latent-plane');
+        return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+      });
+    const byKind = await plane();
+    await page.selectOption('#colour-by', '3');
+    assert.equal(await page.getAttribute('#latent-plane', 'data-colour-by'), '3');
+    assert.notDeepEqual(await plane(), byKind, 'colouring by scale should recolour the points');
+    await browser.screenshot('data-shapes-by-scale');
+
+    await page.selectOption('#shapes-count', '1000');
+    await page.waitForSelector('#data-status[data-count="1000"]', { timeout: LONG });
+    await page.selectOption('#shapes-size', '32');
+    await page.waitForFunction(() => /1000 images, 32×32 grey/.test(document.querySelector('#data-status')?.textContent), null, { timeout: LONG });
+    // No pretrained model at 32×32: the session starts fresh and trains.
+    await page.waitForSelector('#step:not([disabled])', { timeout: LONG });
+    await page.click('#step');
+    await page.waitForFunction(() => Number(document.querySelector('#step-count').textContent) === 1, null, { timeout: LONG });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});

@@ -2,7 +2,7 @@ use web_sys::{DragEvent, File, HtmlCanvasElement, HtmlInputElement, HtmlSelectEl
 use yew::prelude::*;
 
 use super::DrawingPad;
-use crate::data::{ImageSet, ImageShape, Invert, NamedFile, Preprocess, Problem};
+use crate::data::{ImageSet, ImageShape, Invert, NamedFile, Preprocess, Problem, ShapesConfig};
 use crate::web::draw::draw_images;
 use crate::web::files::file_list;
 use crate::web::shared::Shared;
@@ -68,6 +68,8 @@ pub enum DataStatus {
         classes: Vec<String>,
         /// Images that were resized to the model's size.
         resized: usize,
+        /// Each image's true factors scaled to [0, 1] (Shapes), to colour the plane by.
+        factors: Option<Shared<Vec<[f32; 5]>>>,
     },
     Failed {
         name: String,
@@ -80,6 +82,7 @@ pub struct Props {
     pub dataset: Dataset,
     pub status: DataStatus,
     pub preprocess: Preprocess,
+    pub shapes: ShapesConfig,
     /// Files of the upload that could not be used.
     pub problems: Shared<Vec<Problem>>,
     /// How many files (uploads and drawings) the user's own dataset holds.
@@ -88,11 +91,13 @@ pub struct Props {
     pub on_files: Callback<Vec<File>>,
     pub on_drawing: Callback<NamedFile>,
     pub on_preprocess: Callback<Preprocess>,
+    pub on_shapes: Callback<ShapesConfig>,
     pub on_clear_own: Callback<()>,
 }
 
 const PREVIEW: usize = 32;
 const SIDES: [usize; 4] = [28, 32, 48, 64];
+const SHAPE_COUNTS: [usize; 5] = [1_000, 5_000, 10_000, 30_000, 60_000];
 
 fn select_value(event: &Event) -> Option<String> {
     Some(event.target_dyn_into::<HtmlSelectElement>()?.value())
@@ -181,6 +186,34 @@ pub fn DataPanel(props: &Props) -> Html {
     });
     let on_contrast = change(|p, v| p.auto_contrast = v == "true");
     let clear = props.on_clear_own.reform(|_| ());
+    let shapes = props.shapes;
+    let on_shapes_count = {
+        let on_shapes = props.on_shapes.clone();
+        Callback::from(move |e: Event| {
+            if let Some(count) = select_value(&e).and_then(|v| v.parse().ok()) {
+                on_shapes.emit(ShapesConfig { count, ..shapes });
+            }
+        })
+    };
+    let on_shapes_size = {
+        let on_shapes = props.on_shapes.clone();
+        Callback::from(move |e: Event| {
+            if let Some(size) = select_value(&e).and_then(|v| v.parse().ok()) {
+                on_shapes.emit(ShapesConfig { size, ..shapes });
+            }
+        })
+    };
+    let on_shapes_seed = {
+        let on_shapes = props.on_shapes.clone();
+        Callback::from(move |e: Event| {
+            let seed = e
+                .target_dyn_into::<HtmlInputElement>()
+                .and_then(|i| i.value().parse().ok());
+            if let Some(seed) = seed {
+                on_shapes.emit(ShapesConfig { seed, ..shapes });
+            }
+        })
+    };
 
     let body = match &props.status {
         DataStatus::Empty => html! {
@@ -200,6 +233,7 @@ pub fn DataPanel(props: &Props) -> Html {
             set,
             classes,
             resized,
+            ..
         } => {
             let ImageShape {
                 width,
@@ -234,6 +268,28 @@ pub fn DataPanel(props: &Props) -> Html {
                     }) }
                 </select>
             </label>
+            if props.dataset == Dataset::Shapes {
+                <div class="fields">
+                    <label>{ "Images" }
+                        <select id="shapes-count" onchange={on_shapes_count}>
+                            { for SHAPE_COUNTS.iter().map(|&n| html! {
+                                <option value={n.to_string()} selected={n == shapes.count}>{ n }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label>{ "Size" }
+                        <select id="shapes-size" onchange={on_shapes_size}>
+                            { for SIDES.iter().map(|&s| html! {
+                                <option value={s.to_string()} selected={s == shapes.size}>{ format!("{s}×{s}") }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label>{ "Seed" }
+                        <input id="shapes-seed" type="number" min="0" value={shapes.seed.to_string()} onchange={on_shapes_seed} />
+                    </label>
+                </div>
+                <p class="detail">{ "Squares, circles and triangles with known position, scale and rotation: colour the plane by any of them to see which the VAE found. The pretrained model is for 28×28." }</p>
+            }
             if own {
                 <div id="drop-zone" class={classes!("drop-zone", (*dragging).then_some("dragging"))}
                     ondragover={on_drag_over} ondragleave={on_drag_leave} ondrop={on_drop}>

@@ -1,12 +1,15 @@
 use web_sys::{HtmlCanvasElement, HtmlInputElement, KeyboardEvent, PointerEvent, WheelEvent};
 use yew::prelude::*;
 
+use crate::data::FACTOR_NAMES;
 use crate::web::probe_hooks;
 use crate::web::view::{self, PLANE_PX};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub cursor: [f32; 2],
+    /// The data's true factors are known (Shapes): offer to colour by them.
+    pub factors: bool,
     pub on_cursor: Callback<[f32; 2]>,
 }
 
@@ -127,6 +130,11 @@ pub fn LatentPlane(props: &Props) -> Html {
         move_to(z, event.time_stamp());
     });
     let [x, y] = props.cursor;
+    let on_colour_by = Callback::from(|event: Event| {
+        if let Some(select) = event.target_dyn_into::<web_sys::HtmlSelectElement>() {
+            view::set_colour_by(select.value().parse().unwrap_or(0));
+        }
+    });
     let on_ellipses = Callback::from(|event: Event| {
         if let Some(input) = event.target_dyn_into::<HtmlInputElement>() {
             view::set_ellipses(input.checked());
@@ -139,6 +147,15 @@ pub fn LatentPlane(props: &Props) -> Html {
             <button id="zoom-out" title="Zoom out (−)" onclick={Callback::from(|_| view::zoom(1.25, None))}>{ "−" }</button>
             <button id="zoom-fit" title="Fit the points" onclick={Callback::from(|_| view::fit())}>{ "Fit" }</button>
             <label class="check"><input id="ellipses" type="checkbox" onchange={on_ellipses} />{ " σ ellipses" }</label>
+            if props.factors {
+                <label>{ "Colour by " }
+                    <select id="colour-by" onchange={on_colour_by}>
+                        { for FACTOR_NAMES.iter().enumerate().map(|(i, name)| html! {
+                            <option value={i.to_string()}>{ *name }</option>
+                        }) }
+                    </select>
+                </label>
+            }
         </div>
         <canvas
             id="latent-plane"
