@@ -70,6 +70,8 @@ struct State {
     model_error: Option<String>,
     share_url: Option<String>,
     hyper: Hyper,
+    /// The model's settings; its image size is the data's.
+    model: VaeConfig,
     seed: u64,
     /// Bumped by every reset: events of older sessions are dropped.
     session_id: u64,
@@ -109,6 +111,7 @@ enum Action {
     ModelDone(Result<String, String>),
     Shared(String),
     SetHyper(Hyper),
+    SetModel(VaeConfig),
     SetSeed(u64),
     Cursor([f32; 2]),
     Session(u64, Event),
@@ -151,6 +154,7 @@ impl State {
             model_error: None,
             share_url: None,
             hyper: Hyper::default(),
+            model: VaeConfig::mlp2(),
             seed: 1,
             session_id: 0,
             running: false,
@@ -188,6 +192,10 @@ impl State {
     fn open(&mut self, checkpoint: Checkpoint) {
         self.reset_training();
         self.hyper = checkpoint.hyper.clone();
+        self.model = VaeConfig {
+            image: VaeConfig::mlp2().image,
+            ..checkpoint.config.clone()
+        };
         self.step = checkpoint.step;
         if let Some(page) = PageMeta::from_json(&checkpoint.meta) {
             self.history = Shared::new(page.chart);
@@ -205,17 +213,22 @@ impl State {
         let DataStatus::Ready { set, .. } = &self.data else {
             return Some("wait until the data has loaded, then open the file again".into());
         };
-        let page = VaeConfig {
-            image: set.shape,
-            ..VaeConfig::mlp2()
-        };
+        let page = self.model_for(set.shape);
         (checkpoint.config != page).then(|| {
             format!(
-                "the file holds {}, but the page trains {} on this data",
+                "the file holds {}, but the page is set to {} on this data: choose the same model settings first",
                 checkpoint.config.name(),
                 page.name()
             )
         })
+    }
+
+    /// The chosen model for images of `shape`.
+    fn model_for(&self, shape: crate::data::ImageShape) -> VaeConfig {
+        VaeConfig {
+            image: shape,
+            ..self.model.clone()
+        }
     }
 
     fn data_key(&self) -> DataKey {
@@ -365,6 +378,16 @@ impl Reducible for State {
             }
             Action::Shared(url) => next.share_url = Some(url),
             Action::SetHyper(hyper) => next.hyper = hyper,
+            Action::SetModel(model) if model != self.model => {
+                // The pretrained models are VAE-MLP-2: other settings train from scratch.
+                next.origin = if model == VaeConfig::mlp2() {
+                    Origin::Pretrained
+                } else {
+                    Origin::Scratch
+                };
+                next.model = model;
+                next.reset_training();
+            }
             Action::SetSeed(seed) => {
                 next.seed = seed;
                 next.origin = Origin::Scratch;
@@ -512,7 +535,7 @@ pub fn App() -> Html {
         (Origin::Opened(checkpoint), _, _) => Some(Some(checkpoint.clone())),
         (Origin::Pretrained, Pretrained::Loading, _) => None,
         (Origin::Pretrained, Pretrained::Ready(checkpoint), Some(set))
-            if checkpoint.config.image == set.shape =>
+            if checkpoint.config == state.model_for(set.shape) =>
         {
             Some(Some(checkpoint.clone()))
         }
@@ -527,7 +550,7 @@ pub fn App() -> Html {
         ),
         {
             let (session, dispatcher) = (session.clone(), state.dispatcher());
-            let (hyper, seed) = (state.hyper.clone(), state.seed);
+            let (hyper, seed, model) = (state.hyper.clone(), state.seed, state.model.clone());
             move |(id, backend, data, start_from)| {
                 *session.borrow_mut() = None;
                 if let (Some(backend), Some(data), Some(start_from)) = (backend, data, start_from) {
@@ -548,7 +571,7 @@ pub fn App() -> Html {
                         device: backend.device.clone(),
                         config: VaeConfig {
                             image: shape,
-                            ..VaeConfig::mlp2()
+                            ..model
                         },
                         hyper,
                         seed,
@@ -725,6 +748,10 @@ pub fn App() -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |z| dispatcher.dispatch(Action::Cursor(z)))
     };
+    let on_model = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |m| dispatcher.dispatch(Action::SetModel(m)))
+    };
     let on_dataset = {
         let dispatcher = state.dispatcher();
         Callback::from(move |d| dispatcher.dispatch(Action::ChooseDataset(d)))
@@ -835,7 +862,8 @@ pub fn App() -> Html {
                         last={state.last.clone()}
                         step={state.step}
                         epoch={state.epoch}
-                        {on_run} {on_step} {on_reset} {on_hyper} {on_seed}
+                        model={state.model.clone()}
+                        {on_run} {on_step} {on_reset} {on_hyper} {on_seed} {on_model}
                     />
                     <section class="card" aria-label="Losses">
                         <h2>{ "Losses" }</h2>
@@ -859,7 +887,7 @@ pub fn App() -> Html {
                     <section class="card explore" aria-label="Latent space">
                         <h2>{ "Latent space" }</h2>
                         <div class="plane-and-view">
-                            <LatentPlane cursor={state.cursor} factors={has_factors} on_cursor={on_cursor.clone()} />
+                            <LatentPlane cursor={state.cursor} factors={has_factors} latent={state.model.latent} on_cursor={on_cursor.clone()} />
                             <DecodedView cursor={state.cursor} />
                         </div>
                         <p class="detail">{ "Each dot is a held-out image's posterior mean, coloured by its label. Drag the cursor, click anywhere, or focus the plane and use the arrow keys (Shift for big steps)." }</p>
@@ -993,14 +1021,18 @@ async fn export(
             } else {
                 ([0.0, 0.0], 1.0)
             };
+            // Every latent dimension varies, not only the two on the plane.
+            let latent = model.latent();
+            let centre = view::slice().embed(centre);
             let mut pixels = Vec::with_capacity(count * shape.pixels());
-            let normals = rng.normals(count * 2);
-            for chunk in normals.chunks(2 * 500) {
-                let points: Vec<[f32; 2]> = chunk
-                    .chunks_exact(2)
-                    .map(|e| [centre[0] + spread * e[0], centre[1] + spread * e[1]])
+            let normals = rng.normals(count * latent);
+            for chunk in normals.chunks(latent * 500) {
+                let z: Vec<f32> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| centre[i % latent] + spread * e)
                     .collect();
-                pixels.extend(session::decode_points(&model, &points).await?);
+                pixels.extend(session::decode_latents(&model, z).await?);
                 session::yield_to_browser().await;
             }
             let set = ImageSet {

@@ -41,7 +41,7 @@ pub fn install() {
     let decode = Closure::<dyn Fn(f32, f32) -> js_sys::Promise>::new(|x: f32, y: f32| {
         future_to_promise(async move {
             let vae = view::model().ok_or_else(|| JsValue::from_str("no model yet"))?;
-            let pixels = decode_points(&vae, &[[x, y]])
+            let pixels = decode_points(&vae, &[[x, y]], &view::slice())
                 .await
                 .map_err(|e| JsValue::from_str(&e))?;
             Ok(pixels

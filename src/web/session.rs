@@ -45,10 +45,48 @@ pub enum Command {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanePoint {
-    pub z: [f32; 2],
-    /// The posterior's standard deviations along the same two dimensions.
-    pub sigma: [f32; 2],
+    /// The posterior mean, all latent dimensions.
+    pub mean: Vec<f32>,
+    /// The posterior's standard deviations, all latent dimensions.
+    pub sigma: Vec<f32>,
     pub label: Option<u8>,
+}
+
+/// The plane as a slice of a latent space of any size: the two dimensions it shows, and the
+/// values every other dimension is held at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slice {
+    pub dims: [usize; 2],
+    pub base: Vec<f32>,
+}
+
+impl Slice {
+    /// The first two dimensions, the others at the prior's mean (0).
+    pub fn origin(latent: usize) -> Self {
+        Self {
+            dims: [0, 1.min(latent.saturating_sub(1))],
+            base: vec![0.0; latent],
+        }
+    }
+
+    /// A full latent vector's place on the plane.
+    pub fn project(&self, v: &[f32]) -> [f32; 2] {
+        let at = |d: usize| v.get(d).copied().unwrap_or(0.0);
+        [at(self.dims[0]), at(self.dims[1])]
+    }
+
+    /// A point of the plane as a full latent vector.
+    pub fn embed(&self, p: [f32; 2]) -> Vec<f32> {
+        let mut z = self.base.clone();
+        if let Some(v) = z.get_mut(self.dims[1]) {
+            *v = p[1];
+        }
+        // With one latent dimension both axes are that dimension; x wins.
+        if let Some(v) = z.get_mut(self.dims[0]) {
+            *v = p[0];
+        }
+        z
+    }
 }
 
 pub enum Event {
@@ -230,7 +268,7 @@ async fn publish(
     Ok(())
 }
 
-/// The posterior means of `set` under `vae` (on the CPU), first two latent dimensions.
+/// The posteriors of `set` under `vae` (on the CPU).
 pub async fn encode_means(vae: &Vae, set: &ImageSet) -> Result<Vec<PlanePoint>, String> {
     let device = Device::flex();
     let all: Vec<usize> = (0..set.len()).collect();
@@ -246,30 +284,36 @@ pub async fn encode_means(vae: &Vae, set: &ImageSet) -> Result<Vec<PlanePoint>, 
     };
     let means = read(posterior.mean).await?;
     let sigmas = read((posterior.log_var * 0.5).exp()).await?;
-    let pair = |row: &[f32]| [row[0], row.get(1).copied().unwrap_or(0.0)];
     Ok(means
         .chunks_exact(latent)
         .zip(sigmas.chunks_exact(latent))
         .enumerate()
         .map(|(i, (z, sigma))| PlanePoint {
-            z: pair(z),
-            sigma: pair(sigma),
+            mean: z.to_vec(),
+            sigma: sigma.to_vec(),
             label: set.labels.as_ref().map(|l| l[i]),
         })
         .collect())
 }
 
-/// Decodes latent points with a CPU model: [n] points → n images, values in [0, 1].
-pub async fn decode_points(vae: &Vae, points: &[[f32; 2]]) -> Result<Vec<f32>, String> {
+/// Decodes points of the plane (placed in the latent space by `slice`) with a CPU model:
+/// n points → n images, values in [0, 1].
+pub async fn decode_points(
+    vae: &Vae,
+    points: &[[f32; 2]],
+    slice: &Slice,
+) -> Result<Vec<f32>, String> {
+    decode_latents(vae, points.iter().flat_map(|&p| slice.embed(p)).collect()).await
+}
+
+/// Decodes full latent vectors (rows of `vae.latent()` values) with a CPU model.
+pub async fn decode_latents(vae: &Vae, z: Vec<f32>) -> Result<Vec<f32>, String> {
     let latent = vae.latent();
-    let mut z = vec![0.0f32; points.len() * latent];
-    for (row, p) in z.chunks_exact_mut(latent).zip(points) {
-        row[0] = p[0];
-        if latent > 1 {
-            row[1] = p[1];
-        }
+    let rows = z.len() / latent.max(1);
+    if rows * latent != z.len() {
+        return Err(format!("{} values are not rows of {latent}", z.len()));
     }
-    let z = Tensor::from_data(TensorData::new(z, [points.len(), latent]), &Device::flex());
+    let z = Tensor::from_data(TensorData::new(z, [rows, latent]), &Device::flex());
     vae.decode(z)
         .into_data_async()
         .await

@@ -14,7 +14,7 @@ use web_sys::HtmlCanvasElement;
 
 use super::draw::{PALETTE, View, context2d, draw_images};
 use super::probe_hooks;
-use super::session::{PlanePoint, decode_points};
+use super::session::{PlanePoint, Slice, decode_latents, decode_points};
 use crate::data::{ImageSet, ImageShape, Rng};
 use crate::vae::Vae;
 
@@ -43,6 +43,8 @@ struct State {
     colour_by: usize,
     cursor: [f32; 2],
     shape: ImageShape,
+    /// Which latent dimensions the plane shows (and where the others are held).
+    slice: Slice,
 }
 
 thread_local! {
@@ -58,6 +60,7 @@ thread_local! {
         colour_by: 0,
         cursor: [0.0, 0.0],
         shape: ImageShape::MNIST,
+        slice: Slice::origin(2),
     });
 }
 
@@ -81,8 +84,15 @@ pub fn cursor() -> [f32; 2] {
     STATE.with_borrow(|s| s.cursor)
 }
 
+pub fn slice() -> Slice {
+    STATE.with_borrow(|s| s.slice.clone())
+}
+
 pub fn set_model(model: Rc<Vae>, shape: ImageShape) {
     STATE.with_borrow_mut(|s| {
+        if model.latent() != s.slice.base.len() {
+            s.slice = Slice::origin(model.latent());
+        }
         s.model = Some(model);
         s.shape = shape;
     });
@@ -108,12 +118,48 @@ pub fn set_originals(originals: Rc<ImageSet>) {
 pub fn set_points(points: Rc<Vec<PlanePoint>>) {
     let changed = STATE.with_borrow_mut(|s| {
         s.points = points;
-        s.auto_fit && set_view(s, View::fit(s.points.iter().map(|p| p.z)))
+        s.auto_fit && set_view(s, fitted(s))
     });
     draw_plane();
     if changed {
         draw_manifold();
     }
+}
+
+fn fitted(s: &State) -> View {
+    View::fit(s.points.iter().map(|p| s.slice.project(&p.mean)))
+}
+
+/// Shows latent dimensions `dims` on the plane; the view refits.
+pub fn set_dims(dims: [usize; 2]) {
+    STATE.with_borrow_mut(|s| {
+        s.slice.dims = dims;
+        s.auto_fit = true;
+        let view = fitted(s);
+        set_view(s, view);
+    });
+    draw_all();
+}
+
+/// Holds the dimensions the plane does not show at a held-out image's mean (the `seed`-th
+/// pick), or at the prior's mean (0) with `None`. Returns the image's index.
+pub fn hold_at(seed: Option<u64>) -> Option<usize> {
+    let picked = STATE.with_borrow_mut(|s| {
+        let latent = s.slice.base.len();
+        match seed {
+            Some(seed) if !s.points.is_empty() => {
+                let i = Rng::new(seed).below(s.points.len());
+                s.slice.base = s.points[i].mean.clone();
+                Some(i)
+            }
+            _ => {
+                s.slice.base = vec![0.0; latent];
+                None
+            }
+        }
+    });
+    draw_all();
+    picked
 }
 
 fn set_view(s: &mut State, view: View) -> bool {
@@ -147,7 +193,7 @@ pub fn pan(delta: [f32; 2]) {
 pub fn fit() {
     STATE.with_borrow_mut(|s| {
         s.auto_fit = true;
-        let view = View::fit(s.points.iter().map(|p| p.z));
+        let view = fitted(s);
         set_view(s, view);
     });
     draw_plane();
@@ -213,7 +259,10 @@ pub fn two_samples(seed: u64) -> Option<[[f32; 2]; 2]> {
         let mut rng = Rng::new(seed);
         let a = rng.below(n);
         let b = (a + 1 + rng.below(n - 1)) % n;
-        Some([s.points[a].z, s.points[b].z])
+        Some([
+            s.slice.project(&s.points[a].mean),
+            s.slice.project(&s.points[b].mean),
+        ])
     })
 }
 
@@ -235,7 +284,7 @@ pub fn draw_all() {
 /// Runs a CPU decode now: the CPU backend's reads complete immediately, so there is no need to
 /// wait for the event loop.
 fn decode_now(model: &Vae, points: &[[f32; 2]]) -> Option<Vec<f32>> {
-    decode_points(model, points).now_or_never()?.ok()
+    decode_points(model, points, &slice()).now_or_never()?.ok()
 }
 
 fn draw_decoded() {
@@ -266,12 +315,12 @@ fn draw_strip() {
     let Some(reconstructions) = reconstruct_now(&model, &originals) else {
         return;
     };
-    let prior: Vec<[f32; 2]> = Rng::new(7)
-        .normals(STRIP * 2)
-        .chunks_exact(2)
-        .map(|z| [z[0], z[1]])
-        .collect();
-    let Some(samples) = decode_now(&model, &prior) else {
+    // All latent dimensions drawn from the prior, not only the plane's two.
+    let prior = Rng::new(7).normals(STRIP * model.latent());
+    let Some(samples) = decode_latents(&model, prior)
+        .now_or_never()
+        .and_then(Result::ok)
+    else {
         return;
     };
     let mut pixels = originals.pixels.clone();
@@ -387,13 +436,14 @@ fn draw_plane() {
             let scale = size / (2.0 * view.half_width as f64);
             for (i, point) in s.points.iter().enumerate() {
                 ctx.set_fill_style_str(&colour_of(i, point));
-                let (px, py) = view.canvas_from_latent(point.z, size);
+                let (px, py) = view.canvas_from_latent(s.slice.project(&point.mean), size);
+                let [sx, sy] = s.slice.project(&point.sigma);
                 ctx.begin_path();
                 let _ = ctx.ellipse(
                     px,
                     py,
-                    (point.sigma[0] as f64 * scale).max(0.5),
-                    (point.sigma[1] as f64 * scale).max(0.5),
+                    (sx as f64 * scale).max(0.5),
+                    (sy as f64 * scale).max(0.5),
                     0.0,
                     0.0,
                     std::f64::consts::TAU,
@@ -404,7 +454,7 @@ fn draw_plane() {
         ctx.set_global_alpha(0.7);
         for (i, point) in s.points.iter().enumerate() {
             ctx.set_fill_style_str(&colour_of(i, point));
-            let (px, py) = view.canvas_from_latent(point.z, size);
+            let (px, py) = view.canvas_from_latent(s.slice.project(&point.mean), size);
             ctx.fill_rect(px - 1.5, py - 1.5, 3.0, 3.0);
         }
         ctx.set_global_alpha(1.0);

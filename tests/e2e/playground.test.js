@@ -237,3 +237,51 @@ test('CPU run: zoom, pan, σ ellipses and interpolation', async () => {
     await browser.close();
   }
 });
+
+test('CPU run: model settings — conv, Gaussian likelihood, a 3-D latent space sliced by the plane', async () => {
+  const browser = await launch({ webgpu: false });
+  const { page, errors } = browser;
+  try {
+    await page.goto(`${server.url}?backend=cpu`);
+    await page.waitForSelector('#train:not([disabled])', { timeout: LONG });
+    const steps = async (n) => {
+      const start = await stepCount(page);
+      for (let i = 0; i < n; i += 1) {
+        await page.waitForSelector('#step:not([disabled])', { timeout: LONG });
+        await page.click('#step');
+        await page.waitForFunction((s) => Number(document.querySelector('#step-count').textContent) === s, start + i + 1, { timeout: LONG });
+      }
+    };
+
+    await page.selectOption('#architecture', 'conv');
+    await page.selectOption('#likelihood', 'gaussian');
+    await page.waitForSelector('#pretrained-status[data-state="available"]');
+    await steps(2);
+    assert.ok(Number.isFinite(await totalLoss(page)));
+
+    await page.selectOption('#architecture', 'mlp');
+    await page.selectOption('#likelihood', 'bernoulli');
+    await page.selectOption('#latent', '3');
+    await page.waitForSelector('#dim-y', { timeout: LONG });
+    await steps(3);
+    await page.waitForSelector('#latent-plane[data-points="1000"]', { timeout: LONG });
+    const plane = () =>
+      page.evaluate(() => {
+        const c = document.querySelector('#latent-plane');
+        return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+      });
+    const xy = await plane();
+    await page.selectOption('#dim-y', '2');
+    assert.notDeepEqual(await plane(), xy, 'the plane should show z1 against z3 now');
+    await expectDecodedMatchesApp(page);
+    const before = await decodedPixels(page);
+    await page.click('#hold-image');
+    assert.match(await page.textContent('#held-at'), /held-out image #\d+/);
+    assert.notDeepEqual(await decodedPixels(page), before, 'holding z2 elsewhere changes the decoding');
+    await expectDecodedMatchesApp(page);
+    await browser.screenshot('playground-latent-3');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});

@@ -1,7 +1,7 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::vae::{Hyper, StepReport};
+use crate::vae::{Architecture, Hyper, Likelihood, StepReport, VaeConfig};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -19,10 +19,14 @@ pub struct Props {
     pub on_reset: Callback<()>,
     pub on_hyper: Callback<Hyper>,
     pub on_seed: Callback<u64>,
+    /// The model's settings (its image size comes from the data).
+    pub model: VaeConfig,
+    pub on_model: Callback<VaeConfig>,
 }
 
 const LEARNING_RATES: [f64; 5] = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2];
 const BATCH_SIZES: [usize; 4] = [32, 64, 128, 256];
+const LATENTS: [usize; 6] = [1, 2, 3, 4, 8, 16];
 
 fn select_value(event: &Event) -> Option<String> {
     Some(event.target_dyn_into::<HtmlSelectElement>()?.value())
@@ -82,6 +86,37 @@ pub fn Controls(props: &Props) -> Html {
             }
         })
     };
+    let model = props.model.clone();
+    let change_model = |apply: fn(&mut VaeConfig, &str)| {
+        let (model, on_model) = (model.clone(), props.on_model.clone());
+        Callback::from(move |e: Event| {
+            if let Some(value) = select_value(&e) {
+                let mut next = model.clone();
+                apply(&mut next, &value);
+                on_model.emit(next);
+            }
+        })
+    };
+    let on_architecture = change_model(|m, v| {
+        m.architecture = if v == "conv" {
+            VaeConfig::conv(m.image).architecture
+        } else {
+            VaeConfig::mlp2().architecture
+        }
+    });
+    let on_latent = change_model(|m, v| m.latent = v.parse().unwrap_or(m.latent));
+    let on_likelihood = change_model(|m, v| {
+        m.likelihood = if v == "gaussian" {
+            Likelihood::Gaussian {
+                sigma: 0.1,
+                learned: true,
+            }
+        } else {
+            Likelihood::Bernoulli
+        }
+    });
+    let conv = matches!(model.architecture, Architecture::Conv { .. });
+    let gaussian = matches!(model.likelihood, Likelihood::Gaussian { .. });
     let run = {
         let (on_run, running) = (props.on_run.clone(), props.running);
         Callback::from(move |_| on_run.emit(!running))
@@ -119,6 +154,25 @@ pub fn Controls(props: &Props) -> Html {
                 <p class="notice" role="status">{ "The last step gave a non-finite loss and was skipped: try a lower learning rate." }</p>
             }
             <div class="fields">
+                <label>{ "Architecture (resets)" }
+                    <select id="architecture" onchange={on_architecture}>
+                        <option value="mlp" selected={!conv}>{ "MLP, 512 hidden" }</option>
+                        <option value="conv" selected={conv}>{ "Convolutional, 32-64" }</option>
+                    </select>
+                </label>
+                <label>{ "Latent size (resets)" }
+                    <select id="latent" onchange={on_latent}>
+                        { for LATENTS.iter().map(|&l| html! {
+                            <option value={l.to_string()} selected={l == model.latent}>{ l }</option>
+                        }) }
+                    </select>
+                </label>
+                <label>{ "Likelihood p(x|z) (resets)" }
+                    <select id="likelihood" onchange={on_likelihood}>
+                        <option value="bernoulli" selected={!gaussian}>{ "Bernoulli (cross-entropy)" }</option>
+                        <option value="gaussian" selected={gaussian}>{ "Gaussian, learned σ" }</option>
+                    </select>
+                </label>
                 <label>{ "Learning rate" }
                     <select id="learning-rate" onchange={on_lr}>
                         { for LEARNING_RATES.iter().map(|&lr| html! {

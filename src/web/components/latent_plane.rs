@@ -10,6 +10,8 @@ pub struct Props {
     pub cursor: [f32; 2],
     /// The data's true factors are known (Shapes): offer to colour by them.
     pub factors: bool,
+    /// Dimensions of the latent space: above 2, choose which two the plane shows.
+    pub latent: usize,
     pub on_cursor: Callback<[f32; 2]>,
 }
 
@@ -135,6 +137,42 @@ pub fn LatentPlane(props: &Props) -> Html {
             view::set_colour_by(select.value().parse().unwrap_or(0));
         }
     });
+    let dims = use_state(|| [0usize, 1]);
+    let held = use_state(|| None::<usize>);
+    let picks = use_mut_ref(|| 0u64);
+    {
+        // A new model of another size starts on its first two dimensions.
+        let (dims, held) = (dims.clone(), held.clone());
+        use_effect_with(props.latent, move |_| {
+            dims.set(view::slice().dims);
+            held.set(None);
+        });
+    }
+    let on_dim = |axis: usize| {
+        let dims = dims.clone();
+        Callback::from(move |event: Event| {
+            if let Some(d) = event
+                .target_dyn_into::<web_sys::HtmlSelectElement>()
+                .and_then(|s| s.value().parse::<usize>().ok())
+            {
+                let mut next = *dims;
+                next[axis] = d;
+                view::set_dims(next);
+                dims.set(next);
+            }
+        })
+    };
+    let hold_image = {
+        let (held, picks) = (held.clone(), picks.clone());
+        Callback::from(move |_| {
+            *picks.borrow_mut() += 1;
+            held.set(view::hold_at(Some(*picks.borrow())));
+        })
+    };
+    let hold_zero = {
+        let held = held.clone();
+        Callback::from(move |_| held.set(view::hold_at(None)))
+    };
     let on_ellipses = Callback::from(|event: Event| {
         if let Some(input) = event.target_dyn_into::<HtmlInputElement>() {
             view::set_ellipses(input.checked());
@@ -157,6 +195,24 @@ pub fn LatentPlane(props: &Props) -> Html {
                 </label>
             }
         </div>
+        if props.latent > 2 {
+            <div class="plane-tools" aria-label="Latent dimensions">
+                { for [("x", 0usize), ("y", 1)].into_iter().map(|(name, axis)| html! {
+                    <label>{ format!("{name}: ") }
+                        <select id={format!("dim-{name}")} onchange={on_dim(axis)}>
+                            { for (0..props.latent).map(|d| html! {
+                                <option value={d.to_string()} selected={dims[axis] == d}>{ format!("z{}", d + 1) }</option>
+                            }) }
+                        </select>
+                    </label>
+                }) }
+                <span id="held-at" class="detail">
+                    { match *held { Some(i) => format!("others at held-out image #{i}'s mean"), None => "others at 0".to_string() } }
+                </span>
+                <button id="hold-image" onclick={hold_image}>{ "Hold at an image" }</button>
+                <button id="hold-zero" onclick={hold_zero}>{ "At 0" }</button>
+            </div>
+        }
         <canvas
             id="latent-plane"
             ref={canvas}
