@@ -13,6 +13,7 @@ use super::components::{
     Autosave, BackendStatus, ChartPoint, Controls, DataPanel, DataStatus, Dataset, DecodedView,
     Export, Interpolation, LatentPlane, LossChart, Manifold, ModelPanel, SampleStrip,
 };
+use super::draw::View;
 use super::fetch::fetch_bytes;
 use super::files::{download, download_canvas, read_file};
 use super::loaders::{DataKey, Pretrained, Probe, load_data, load_pretrained, probe};
@@ -129,6 +130,12 @@ impl State {
         let link = location
             .and_then(|l| l.hash().ok())
             .and_then(|hash| ShareLink::from_fragment(&hash));
+        if let Some([x, y, half_width]) = link.as_ref().and_then(|l| l.view) {
+            view::show(View {
+                centre: [x, y],
+                half_width,
+            });
+        }
         let mut state = Self {
             prefer_gpu: !search.contains("backend=cpu"),
             backend: None,
@@ -169,6 +176,7 @@ impl State {
         if let Some(link) = link {
             state.dataset = link.dataset;
             state.hyper = link.hyper;
+            state.model = link.model;
             state.seed = link.seed;
             state.cursor = link.cursor;
             state.model_message = Some("Opened from a share link.".into());
@@ -707,11 +715,18 @@ pub fn App() -> Html {
         let link = ShareLink {
             dataset: state.dataset,
             hyper: state.hyper.clone(),
+            model: state.model.clone(),
             seed: state.seed,
             cursor: state.cursor,
+            view: None,
         };
         Callback::from(move |()| {
-            let fragment = link.to_fragment();
+            let view = view::fixed_view().map(|v| [v.centre[0], v.centre[1], v.half_width]);
+            let fragment = ShareLink {
+                view,
+                ..link.clone()
+            }
+            .to_fragment();
             let Some(window) = web_sys::window() else {
                 return;
             };

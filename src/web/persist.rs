@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::components::{ChartPoint, Dataset};
 use crate::data::Preprocess;
-use crate::vae::Hyper;
+use crate::vae::{Architecture, Hyper, Likelihood, VaeConfig};
 
 /// IndexedDB keys of the autosave.
 pub const SESSION_KEY: &str = "session";
@@ -41,15 +41,20 @@ impl PageMeta {
 pub struct ShareLink {
     pub dataset: Dataset,
     pub hyper: Hyper,
+    /// The model settings (the image size comes from the data).
+    pub model: VaeConfig,
     pub seed: u64,
     pub cursor: [f32; 2],
+    /// The plane's centre and half-width, when not fitted to the points.
+    pub view: Option<[f32; 3]>,
 }
 
 impl ShareLink {
-    /// `#data=mnist&lr=0.001&batch=128&beta=1&gan=0&gamma=10&seed=1&z=0.50,-1.20`
+    /// `#data=mnist&lr=0.001&batch=128&beta=1&gan=0&gamma=10&seed=1&z=0.500,-1.200` and, when
+    /// they differ from the defaults, `&arch=conv&latent=3&lik=gaussian&view=0.0,1.0,2.5`.
     pub fn to_fragment(&self) -> String {
         let h = &self.hyper;
-        format!(
+        let mut out = format!(
             "#data={}&lr={}&batch={}&beta={}&gan={}&gamma={}&seed={}&z={:.3},{:.3}",
             self.dataset.key(),
             h.learning_rate,
@@ -60,7 +65,20 @@ impl ShareLink {
             self.seed,
             self.cursor[0],
             self.cursor[1]
-        )
+        );
+        if matches!(self.model.architecture, Architecture::Conv { .. }) {
+            out += "&arch=conv";
+        }
+        if self.model.latent != 2 {
+            out += &format!("&latent={}", self.model.latent);
+        }
+        if matches!(self.model.likelihood, Likelihood::Gaussian { .. }) {
+            out += "&lik=gaussian";
+        }
+        if let Some([x, y, h]) = self.view {
+            out += &format!("&view={x:.3},{y:.3},{h:.3}");
+        }
+        out
     }
 
     /// Reads a fragment; missing or unreadable values keep their defaults. `None` when the
@@ -70,8 +88,10 @@ impl ShareLink {
         let mut link = Self {
             dataset: Dataset::Mnist,
             hyper: Hyper::default(),
+            model: VaeConfig::mlp2(),
             seed: 1,
             cursor: [0.0, 0.0],
+            view: None,
         };
         let mut any = false;
         for pair in fragment.split('&') {
@@ -93,6 +113,30 @@ impl ShareLink {
                 }
                 "gamma" => value.parse().ok().map(|v: f64| h.gamma = v.max(0.0)),
                 "seed" => value.parse().ok().map(|v| link.seed = v),
+                "arch" => (value == "conv").then(|| {
+                    link.model.architecture = VaeConfig::conv(link.model.image).architecture
+                }),
+                "latent" => value
+                    .parse()
+                    .ok()
+                    .filter(|l| (1..=16).contains(l))
+                    .map(|l| link.model.latent = l),
+                "lik" => (value == "gaussian").then(|| {
+                    link.model.likelihood = Likelihood::Gaussian {
+                        sigma: 0.1,
+                        learned: true,
+                    }
+                }),
+                "view" => {
+                    let v: Vec<f32> = value.split(',').filter_map(|v| v.parse().ok()).collect();
+                    match v[..] {
+                        [x, y, h] if v.iter().all(|v| v.is_finite()) && h > 0.0 => {
+                            link.view = Some([x, y, h]);
+                            Some(())
+                        }
+                        _ => None,
+                    }
+                }
                 "z" => value.split_once(',').and_then(|(x, y)| {
                     let z = [x.parse::<f32>().ok()?, y.parse::<f32>().ok()?];
                     z.iter().all(|v| v.is_finite()).then(|| link.cursor = z)

@@ -189,6 +189,21 @@ pub fn pan(delta: [f32; 2]) {
     draw_manifold();
 }
 
+/// The view when the user has zoomed or panned (`None` while it fits the points).
+pub fn fixed_view() -> Option<View> {
+    STATE.with_borrow(|s| (!s.auto_fit).then_some(s.view))
+}
+
+/// Shows exactly `view` (from a share link) until the user fits again.
+pub fn show(view: View) {
+    STATE.with_borrow_mut(|s| {
+        s.auto_fit = false;
+        set_view(s, view);
+    });
+    draw_plane();
+    draw_manifold();
+}
+
 /// Back to fitting the view to the points.
 pub fn fit() {
     STATE.with_borrow_mut(|s| {

@@ -145,7 +145,7 @@ test('a share link opens its data, settings and cursor', { timeout: LONG }, asyn
   const browser = await launch({ webgpu: false });
   const { page, errors } = browser;
   try {
-    await page.goto(`${server.url}?backend=cpu#data=fashion&lr=0.003&batch=64&beta=2&gan=0&gamma=10&seed=5&z=1.500,-0.500`);
+    await page.goto(`${server.url}?backend=cpu#data=fashion&lr=0.003&batch=64&beta=2&gan=0&gamma=10&seed=5&z=1.500,-0.500&view=0.5,0.5,2`);
     await page.waitForSelector('#data-status[data-count="10000"]', { timeout: LONG });
     assert.match(await page.textContent('#data-status'), /^Fashion-MNIST/);
     await page.waitForFunction(() => document.querySelector('#decoded').dataset.z === '1.5,-0.5', null, { timeout: LONG });
@@ -153,13 +153,16 @@ test('a share link opens its data, settings and cursor', { timeout: LONG }, asyn
     assert.equal(await page.inputValue('#learning-rate'), '0.003');
     assert.equal(await page.inputValue('#batch-size'), '64');
     assert.equal(await page.inputValue('#beta'), '2');
+    await page.waitForSelector('#latent-plane[data-points="1000"]', { timeout: LONG });
+    assert.equal(await page.getAttribute('#latent-plane', 'data-half-width'), '2');
+    assert.equal(await page.getAttribute('#latent-plane', 'data-centre'), '0.5,0.5');
     const { pixels } = await decoded(page);
     assert.ok(pixels.some((v) => v > 0), 'a decoding is drawn without training');
 
     // Sharing writes the current view back into the address.
     await page.click('#share');
     const url = await page.inputValue('#share-url');
-    assert.match(url, /#data=fashion&lr=0\.003&batch=64&beta=2&gan=0&gamma=10&seed=5&z=1\.500,-0\.500$/);
+    assert.match(url, /#data=fashion&lr=0\.003&batch=64&beta=2&gan=0&gamma=10&seed=5&z=1\.500,-0\.500&view=0\.500,0\.500,2\.000$/);
     await browser.screenshot('persist-share-link');
     assert.deepEqual(errors, []);
   } finally {
