@@ -47,6 +47,7 @@ usage: vae-train [options]
   --seed N            (default 1)
   --held-out N        images kept aside to report the negative ELBO (default 1000)
   --resumable         also save the optimizer state (3× larger file)
+  --half              store the weights as 16-bit floats (half the size; for the page)
   --out FILE          where to write the model (default model.vae)";
 
     struct Options {
@@ -59,6 +60,7 @@ usage: vae-train [options]
         seed: u64,
         held_out: usize,
         resumable: bool,
+        half: bool,
         out: PathBuf,
     }
 
@@ -73,6 +75,7 @@ usage: vae-train [options]
             seed: 1,
             held_out: 1000,
             resumable: false,
+            half: false,
             out: PathBuf::from("model.vae"),
         };
         let mut args = args.into_iter();
@@ -114,6 +117,7 @@ usage: vae-train [options]
                 "--seed" => o.seed = number(value()?)? as u64,
                 "--held-out" => o.held_out = number(value()?)? as usize,
                 "--resumable" => o.resumable = true,
+                "--half" => o.half = true,
                 "--out" => o.out = value()?.into(),
                 "-h" | "--help" => return Err(usage()),
                 other => return Err(format!("unknown option {other}\n{}", usage())),
@@ -216,6 +220,9 @@ usage: vae-train [options]
 
     pub fn run(args: Vec<String>) -> Result<(), String> {
         let o = parse(args)?;
+        if o.half && o.resumable {
+            return Err("--half files hold weights only: drop --resumable".into());
+        }
         let (name, mut train) = load(&o)?;
         let held_out = train.split_off(o.held_out.min(train.len() / 5));
         let mut config = VaeConfig::mlp2();
@@ -269,9 +276,12 @@ usage: vae-train [options]
         }
         let meta =
             serde_json::json!({ "dataset": name, "trainer": "vae-train", "history": history });
-        let bytes = Checkpoint::from_trainer(&trainer, meta, o.resumable)
-            .map_err(|e| e.to_string())?
-            .to_bytes();
+        let mut checkpoint =
+            Checkpoint::from_trainer(&trainer, meta, o.resumable).map_err(|e| e.to_string())?;
+        if o.half {
+            checkpoint = checkpoint.to_half().map_err(|e| e.to_string())?;
+        }
+        let bytes = checkpoint.to_bytes();
         std::fs::write(&o.out, &bytes).map_err(|e| format!("{}: {e}", o.out.display()))?;
         println!("wrote {} ({} bytes)", o.out.display(), bytes.len());
         Ok(())

@@ -23,6 +23,8 @@ pub enum IdxError {
     },
     #[error("the header promises {expected} bytes of data, the file holds {found}")]
     SizeMismatch { expected: usize, found: usize },
+    #[error("its images have a side of 0 pixels ({0:?})")]
+    ZeroSize(Vec<usize>),
     #[error("{images} images but {labels} labels")]
     LabelCount { images: usize, labels: usize },
     #[error("not valid gzip: {0}")]
@@ -102,6 +104,9 @@ pub fn read_idx_pair(images: &[u8], labels: Option<&[u8]>) -> Result<ImageSet, I
             });
         }
     };
+    if shape.pixels() == 0 {
+        return Err(IdxError::ZeroSize(dims));
+    }
     let count = dims[0];
     let labels = match labels {
         None => None,

@@ -362,6 +362,23 @@ fn bad_npy_files_give_their_reason() {
 // ---- IDX ----
 
 #[test]
+fn idx_images_of_no_pixels_are_refused() {
+    // Found by `cargo fuzz` (the archive target): a zero side once divided by zero.
+    let crash = [
+        0, 0, 8, 4, 0x50, 0x4b, 5, 6, 0x3a, 0xff, 0x14, 0, 0, 0, 0, 0, 0, 0, 0x8a, 0,
+    ];
+    assert!(matches!(
+        read_idx_pair(&crash, None),
+        Err(IdxError::ZeroSize(_))
+    ));
+    let result = upload(vec![file("zero-idx3-ubyte", crash.to_vec())]);
+    assert_eq!(
+        reasons(&result)[0].1,
+        "its images have a side of 0 pixels ([1347093766, 989795328, 0, 35328])"
+    );
+}
+
+#[test]
 fn idx_export_reads_back() {
     let set = ImageSet {
         shape: ImageShape {

@@ -4,9 +4,9 @@
 //! (config, hyperparameters, step, section lengths, free-form metadata), then the sections:
 //! burnpack records of the model, the discriminator and, for resuming, both optimizers.
 
-use burn::module::Module;
+use burn::module::{Module, ModuleMapper, Param};
 use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, Device};
+use burn::tensor::{Bytes, Device, FloatDType, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::training::{Trainer, adam};
@@ -96,8 +96,10 @@ fn load_module<M: Module>(
     section: &'static str,
 ) -> Result<M, CheckpointError> {
     let weights = |reason: String| CheckpointError::Weights { section, reason };
+    // Files may store 16-bit weights (see `Checkpoint::to_half`): the model stays f32.
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
-        .map_err(|e| weights(format!("{e:?}")))?;
+        .map_err(|e| weights(format!("{e:?}")))?
+        .cast_to_module_dtype();
     module
         .try_load_record(record)
         .map_err(|e| weights(format!("{e:?}")))
@@ -164,6 +166,25 @@ impl Checkpoint {
             discriminator: record_bytes(&discriminator, DISCRIMINATOR)?,
             optimizers,
         })
+    }
+
+    /// A copy with the weights stored as 16-bit floats: half the bytes, about three significant
+    /// digits, which decoding cannot tell apart on screen. Loading casts them back to f32. For
+    /// files the page fetches (the pretrained models); training state is left out.
+    pub fn to_half(&self) -> Result<Self, CheckpointError> {
+        struct Half;
+        impl ModuleMapper for Half {
+            fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+                param.map(|t| t.cast(FloatDType::F16))
+            }
+        }
+        let mut light = self.clone();
+        light.optimizers = None;
+        let trainer = light.clone().into_trainer(0, &Device::flex())?;
+        let (vae, discriminator, _, _) = trainer.parts();
+        light.model = record_bytes(&vae.valid().map(&mut Half), MODEL)?;
+        light.discriminator = record_bytes(&discriminator.valid().map(&mut Half), DISCRIMINATOR)?;
+        Ok(light)
     }
 
     /// Drops the optimizers' state: training goes on from these weights with fresh optimizers.

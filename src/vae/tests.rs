@@ -223,6 +223,40 @@ fn checkpoints_round_trip_and_resume_exactly() {
 }
 
 #[test]
+fn half_precision_files_are_half_the_size_and_decode_alike() {
+    let set = mnist().take(256);
+    let device = Device::flex();
+    let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 8, &device)
+        .expect("VAE-MLP-2 should build");
+    train(&mut trainer, &set, 3, 12);
+    let full = Checkpoint::from_trainer(&trainer, serde_json::Value::Null, false)
+        .expect("saving should work");
+    let half = full.to_half().expect("halving should work");
+    let (full_bytes, half_bytes) = (full.to_bytes(), half.to_bytes());
+    assert!(
+        half_bytes.len() < full_bytes.len() * 52 / 100,
+        "{} vs {} bytes",
+        half_bytes.len(),
+        full_bytes.len()
+    );
+    let half = Checkpoint::from_bytes(&half_bytes).expect("a half file should load");
+    let a = decode_grid(&full.vae(&device).expect("f32 weights"));
+    let b = decode_grid(&half.vae(&device).expect("f16 weights, cast back"));
+    let worst = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst < 2e-2, "decodings differ by up to {worst}");
+    // And training carries on from it, in f32.
+    let mut resumed = half
+        .into_trainer(1, &device)
+        .expect("a half file should resume");
+    let reports = train(&mut resumed, &set, 2, 13);
+    assert!(reports.iter().all(|r| r.total.is_finite()));
+}
+
+#[test]
 fn bad_checkpoints_give_errors_and_leave_the_model_alone() {
     let device = Device::flex();
     let trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 7, &device)

@@ -216,6 +216,27 @@ impl State {
         self.origin = Origin::Opened(Shared::new(checkpoint));
     }
 
+    /// Shows the model the next session starts from at once, decoded on the CPU from its file,
+    /// before the data has loaded or the backend has warmed up. Drawn here rather than in an
+    /// effect: effects wait while the data's download progress keeps re-rendering.
+    fn show_early(&self) {
+        let checkpoint = match (&self.origin, &self.pretrained) {
+            (Origin::Opened(checkpoint), _) => checkpoint,
+            (Origin::Pretrained, Pretrained::Ready(checkpoint)) if self.restored => checkpoint,
+            _ => return,
+        };
+        let fits = match &self.data {
+            DataStatus::Ready { set, .. } => set.shape == checkpoint.config.image,
+            _ => true,
+        };
+        if fits
+            && checkpoint.config == self.model_for(checkpoint.config.image)
+            && let Ok(vae) = checkpoint.vae(&burn::tensor::Device::flex())
+        {
+            view::set_model(Rc::new(vae), checkpoint.config.image);
+        }
+    }
+
     /// Why `checkpoint` cannot replace the current model, if it cannot.
     fn refuse(&self, checkpoint: &Checkpoint) -> Option<String> {
         let DataStatus::Ready { set, .. } = &self.data else {
@@ -267,6 +288,10 @@ impl Reducible for State {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
+        let starts_anew = matches!(
+            action,
+            Action::Pretrained(..) | Action::Restored(_) | Action::Open(Ok(_)) | Action::Restart(_)
+        );
         match action {
             Action::UseGpu(prefer_gpu) if prefer_gpu != self.prefer_gpu => {
                 next.prefer_gpu = prefer_gpu;
@@ -434,6 +459,9 @@ impl Reducible for State {
                 }
             },
             _ => return self,
+        }
+        if starts_anew {
+            next.show_early();
         }
         next.into()
     }
