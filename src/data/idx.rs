@@ -23,8 +23,8 @@ pub enum IdxError {
     },
     #[error("the header promises {expected} bytes of data, the file holds {found}")]
     SizeMismatch { expected: usize, found: usize },
-    #[error("its images have a side of 0 pixels ({0:?})")]
-    ZeroSize(Vec<usize>),
+    #[error("its images are {0:?}: each side must be 1 to 8192 pixels, with 1 to 4 channels")]
+    ImageShape(Vec<usize>),
     #[error("{images} images but {labels} labels")]
     LabelCount { images: usize, labels: usize },
     #[error("not valid gzip: {0}")]
@@ -104,8 +104,10 @@ pub fn read_idx_pair(images: &[u8], labels: Option<&[u8]>) -> Result<ImageSet, I
             });
         }
     };
-    if shape.pixels() == 0 {
-        return Err(IdxError::ZeroSize(dims));
+    // Checked before any arithmetic on the shape: these numbers come from the file.
+    let sides_ok = (1..=8192).contains(&shape.width) && (1..=8192).contains(&shape.height);
+    if !sides_ok || !(1..=4).contains(&shape.channels) {
+        return Err(IdxError::ImageShape(dims));
     }
     let count = dims[0];
     let labels = match labels {

@@ -362,19 +362,27 @@ fn bad_npy_files_give_their_reason() {
 // ---- IDX ----
 
 #[test]
-fn idx_images_of_no_pixels_are_refused() {
-    // Found by `cargo fuzz` (the archive target): a zero side once divided by zero.
-    let crash = [
+fn idx_images_of_impossible_shapes_are_refused() {
+    // Found by `cargo fuzz`: a side of 0 (once a division by zero) and sides whose product
+    // overflows (with 0 images, so that the data size still matched).
+    let zero_side = [
         0, 0, 8, 4, 0x50, 0x4b, 5, 6, 0x3a, 0xff, 0x14, 0, 0, 0, 0, 0, 0, 0, 0x8a, 0,
     ];
-    assert!(matches!(
-        read_idx_pair(&crash, None),
-        Err(IdxError::ZeroSize(_))
-    ));
-    let result = upload(vec![file("zero-idx3-ubyte", crash.to_vec())]);
+    let overflow = [
+        0, 0, 8, 4, 0, 0, 0, 0, 0x7a, 0, 0, 0, 0, 0, 0, 8, 0xff, 0x12, 0x2c, 0xad,
+    ];
+    for crash in [&zero_side[..], &overflow[..]] {
+        assert!(matches!(
+            read_idx_pair(crash, None),
+            Err(IdxError::ImageShape(_))
+        ));
+        fuzz::idx(crash);
+        fuzz::archive(crash);
+    }
+    let result = upload(vec![file("zero-idx3-ubyte", zero_side.to_vec())]);
     assert_eq!(
         reasons(&result)[0].1,
-        "its images have a side of 0 pixels ([1347093766, 989795328, 0, 35328])"
+        "its images are [1347093766, 989795328, 0, 35328]: each side must be 1 to 8192 pixels, with 1 to 4 channels"
     );
 }
 
