@@ -101,6 +101,20 @@ test('a saved model opens identically in a fresh profile; corrupt files change n
       const bytes = await readFile(idxFile);
       assert.equal(bytes.length, 16 + 64 * 784);
       assert.deepEqual([...bytes.subarray(0, 8)], [0, 0, 8, 3, 0, 0, 0, 64]);
+      // The same as a zip of PNGs, and the decoded image and the manifold as PNGs.
+      for (const [button, name, magic] of [
+        ['#export-zip', 'samples.zip', [0x50, 0x4b, 3, 4]],
+        ['#export-decoded', 'decoded.png', [0x89, 0x50, 0x4e, 0x47]],
+        ['#export-manifold', 'manifold.png', [0x89, 0x50, 0x4e, 0x47]],
+      ]) {
+        const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+        assert.equal(download.suggestedFilename(), name);
+        const out = `${file}.${name}`;
+        await download.saveAs(out);
+        const got = await readFile(out);
+        assert.deepEqual([...got.subarray(0, 4)], magic, name);
+        if (name === 'samples.zip') assert.equal(got.toString('latin1').split('samples/').length - 1, 2 * 64, 'local and central entries of 64 PNGs');
+      }
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();
