@@ -10,7 +10,7 @@ use burn::tensor::{Bytes, Device, FloatDType, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::training::{Trainer, adam};
-use super::{ConfigError, Hyper, Vae, VaeConfig, to_cpu};
+use super::{ConfigError, Discriminator, Hyper, Vae, VaeConfig, to_cpu};
 
 const MAGIC: &[u8; 7] = b"VAEPLAY";
 pub const FORMAT_VERSION: u32 = 1;
@@ -38,6 +38,8 @@ pub enum CheckpointError {
     Config(#[from] ConfigError),
     #[error("could not encode the {0}")]
     Encode(&'static str),
+    #[error("could not build a trainer for the file's model: {0}")]
+    Trainer(String),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -112,8 +114,38 @@ impl Checkpoint {
         meta: serde_json::Value,
         resumable: bool,
     ) -> Result<Self, CheckpointError> {
-        let (vae, discriminator, optim, discriminator_optim) = trainer.parts();
-        let optimizers = if resumable {
+        let (vae, discriminator, _, _) = trainer.parts();
+        Self::assemble(trainer, meta, vae, discriminator, resumable)
+    }
+
+    /// Captures `trainer` without reading its device synchronously (which WebGPU in the browser
+    /// forbids): the weights are copied to the CPU first. The optimizers' state can only be read
+    /// where it lies, so ask for it (`with_optimizers`) only from a CPU trainer.
+    pub async fn capture(
+        trainer: &Trainer,
+        meta: serde_json::Value,
+        with_optimizers: bool,
+    ) -> Result<Self, CheckpointError> {
+        let (vae, discriminator, _, _) = trainer.parts();
+        let vae = to_cpu(vae)
+            .await
+            .map_err(|_| CheckpointError::Encode(MODEL))?;
+        let discriminator = to_cpu(discriminator)
+            .await
+            .map_err(|_| CheckpointError::Encode(DISCRIMINATOR))?;
+        Self::assemble(trainer, meta, &vae, &discriminator, with_optimizers)
+    }
+
+    /// `trainer`'s state with these copies of its modules (readable without blocking).
+    fn assemble(
+        trainer: &Trainer,
+        meta: serde_json::Value,
+        vae: &Vae,
+        discriminator: &Discriminator,
+        with_optimizers: bool,
+    ) -> Result<Self, CheckpointError> {
+        let (_, _, optim, discriminator_optim) = trainer.parts();
+        let optimizers = if with_optimizers {
             Some((
                 optimizer_bytes(optim, OPTIMIZER)?,
                 optimizer_bytes(discriminator_optim, DISCRIMINATOR_OPTIMIZER)?,
@@ -129,41 +161,6 @@ impl Checkpoint {
             meta,
             model: record_bytes(vae, MODEL)?,
             discriminator: record_bytes(discriminator, DISCRIMINATOR)?,
-            optimizers,
-        })
-    }
-
-    /// Captures `trainer` without reading its device synchronously (which WebGPU in the browser
-    /// forbids): the weights are copied to the CPU first. The optimizers' state can only be read
-    /// where it lies, so ask for it (`with_optimizers`) only from a CPU trainer.
-    pub async fn capture(
-        trainer: &Trainer,
-        meta: serde_json::Value,
-        with_optimizers: bool,
-    ) -> Result<Self, CheckpointError> {
-        let (vae, discriminator, optim, discriminator_optim) = trainer.parts();
-        let vae = to_cpu(vae)
-            .await
-            .map_err(|_| CheckpointError::Encode(MODEL))?;
-        let discriminator = to_cpu(discriminator)
-            .await
-            .map_err(|_| CheckpointError::Encode(DISCRIMINATOR))?;
-        let optimizers = if with_optimizers {
-            Some((
-                optimizer_bytes(optim, OPTIMIZER)?,
-                optimizer_bytes(discriminator_optim, DISCRIMINATOR_OPTIMIZER)?,
-            ))
-        } else {
-            None
-        };
-        Ok(Self {
-            config: trainer.config().clone(),
-            hyper: trainer.hyper.clone(),
-            step: trainer.steps(),
-            rng_state: trainer.rng_state(),
-            meta,
-            model: record_bytes(&vae, MODEL)?,
-            discriminator: record_bytes(&discriminator, DISCRIMINATOR)?,
             optimizers,
         })
     }
@@ -305,7 +302,7 @@ impl Checkpoint {
     /// A trainer that carries on from this file (or starts new optimizers, when it holds none).
     pub fn into_trainer(self, seed: u64, device: &Device) -> Result<Trainer, CheckpointError> {
         let mut trainer = Trainer::new(self.config.clone(), self.hyper.clone(), seed, device)
-            .map_err(|e| CheckpointError::Header(e.to_string()))?;
+            .map_err(|e| CheckpointError::Trainer(e.to_string()))?;
         self.load_into(&mut trainer)?;
         Ok(trainer)
     }

@@ -6,6 +6,7 @@ mod components;
 mod draw;
 mod fetch;
 mod files;
+mod hooks;
 mod loaders;
 mod persist;
 mod probe_hooks;

@@ -145,9 +145,11 @@ pub fn start(setup: Setup, events: Callback<Event>) -> Session {
             Ok(trainer) => trainer,
             Err(error) => return events.emit(Event::Failed(error)),
         };
-        let mut train = (*setup.data).clone();
-        let held_out = Rc::new(train.split_off(held_out_count(train.len())));
-        let mut batches = Batches::new(train.len(), setup.seed);
+        // Batches index the first images of the shared set; only the held-out tail is copied.
+        let train = setup.data;
+        let held_out_len = held_out_count(train.len());
+        let held_out = Rc::new(train.last(held_out_len));
+        let mut batches = Batches::new(train.len() - held_out_len, setup.seed);
         let mut running = false;
         let mut pending_steps = 0u32;
         let mut next_model = f64::NEG_INFINITY;

@@ -1,17 +1,11 @@
 // Datasets as a user meets them: the bundled ones at a click, their own files (good and bad)
 // through the file input, and drawings.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch } from './harness.js';
+import { useServer, launch } from './harness.js';
 import { greyPng, idx, square } from './fixtures.js';
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
+const server = useServer();
 
 const LONG = 180_000;
 

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -87,3 +88,32 @@ export async function launch({ webgpu }) {
     },
   };
 }
+
+/** Serves dist/ for the tests of one file: `server.url` is set before the first test. */
+export function useServer() {
+  const server = { url: null };
+  let running;
+  before(async () => {
+    running = await serveDist();
+    server.url = running.url;
+  });
+  after(async () => {
+    await running?.close();
+  });
+  return server;
+}
+
+/** The step counter the page shows. */
+export const stepCount = (page) => page.textContent('#step-count').then(Number);
+
+/** The decoded canvas's own pixels (one canvas pixel per image pixel), red channel. */
+export const decodedPixels = (page) =>
+  page.evaluate(() => {
+    const canvas = document.querySelector('#decoded');
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    return Array.from({ length: data.length / 4 }, (_, i) => data[i * 4]);
+  });
+
+/** Waits until a model is loaded and Train can be pressed. */
+export const ready = (page, timeout = 180_000) =>
+  page.waitForFunction(() => document.querySelector('#train')?.disabled === false, null, { timeout });

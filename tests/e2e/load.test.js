@@ -1,20 +1,14 @@
 // A benchmark, not a timed test: how long a cold visitor waits for the first decoded image, and
 // how many bytes the page costs before any dataset is fetched. Prints its figures; run it
 // against the release build for the numbers that matter: DIST_DIR=… node --test load.test.js
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
-import { serveDist, launch, dist } from './harness.js';
+import { useServer, launch, dist } from './harness.js';
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
+const server = useServer();
 
 const LONG = 180_000;
 

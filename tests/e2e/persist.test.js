@@ -1,23 +1,16 @@
 // Nothing is lost: reload mid-training and carry on; save a model and open it in another
 // browser profile; a corrupt file changes nothing; a share link opens its view.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { serveDist, launch } from './harness.js';
+import { useServer, launch, stepCount, ready } from './harness.js';
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
+const server = useServer();
 
 const LONG = 180_000;
 
-const stepCount = (page) => page.textContent('#step-count').then(Number);
 const chartPoints = (page) => page.getAttribute('#loss-chart', 'data-points').then(Number);
 const decoded = (page) =>
   page.evaluate(() => {
@@ -25,8 +18,6 @@ const decoded = (page) =>
     const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
     return { z: canvas.dataset.z, pixels: Array.from({ length: data.length / 4 }, (_, i) => data[i * 4]) };
   });
-const ready = (page) =>
-  page.waitForFunction(() => document.querySelector('#train')?.disabled === false, null, { timeout: LONG });
 
 async function trainSome(page, steps) {
   await ready(page);

@@ -1,29 +1,15 @@
 // The playground as a user meets it: train on MNIST, watch the loss fall, drag through the
 // latent plane and see the decoder's output follow — with WebGPU and on the CPU fallback.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch } from './harness.js';
+import { useServer, launch, stepCount, decodedPixels } from './harness.js';
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
+const server = useServer();
 
 const LONG = 180_000;
 
-const stepCount = (page) => page.textContent('#step-count').then(Number);
 const totalLoss = (page) => page.getAttribute('#total-loss', 'data-value').then(Number);
 
-/** The decoded canvas's own pixels (one canvas pixel per image pixel), red channel. */
-const decodedPixels = (page) =>
-  page.evaluate(() => {
-    const canvas = document.querySelector('#decoded');
-    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    return Array.from({ length: data.length / 4 }, (_, i) => data[i * 4]);
-  });
 
 /** Non-background pixels of a canvas: proof that something was drawn. */
 const inkedPixels = (page, selector, background) =>

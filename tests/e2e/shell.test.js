@@ -1,15 +1,9 @@
 // The app shell in a real browser: WebGPU when the browser has it, the CPU fallback when not.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch } from './harness.js';
+import { useServer, launch } from './harness.js';
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
+const server = useServer();
 
 const READY_MS = 120_000;
 

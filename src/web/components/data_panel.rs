@@ -1,10 +1,11 @@
-use web_sys::{DragEvent, File, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
+use web_sys::{File, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::DrawingPad;
 use crate::data::{ImageSet, ImageShape, Invert, NamedFile, Preprocess, Problem, ShapesConfig};
 use crate::web::draw::draw_images;
 use crate::web::files::file_list;
+use crate::web::hooks::use_drop_zone;
 use crate::web::shared::Shared;
 
 /// The datasets the page offers.
@@ -107,7 +108,6 @@ fn select_value(event: &Event) -> Option<String> {
 #[component]
 pub fn DataPanel(props: &Props) -> Html {
     let canvas = use_node_ref();
-    let dragging = use_state(|| false);
     {
         let canvas = canvas.clone();
         use_effect_with(props.status.clone(), move |status| {
@@ -137,25 +137,7 @@ pub fn DataPanel(props: &Props) -> Html {
             }
         })
     };
-    let on_drag_over = {
-        let dragging = dragging.clone();
-        Callback::from(move |e: DragEvent| {
-            e.prevent_default();
-            dragging.set(true);
-        })
-    };
-    let on_drag_leave = {
-        let dragging = dragging.clone();
-        Callback::from(move |_: DragEvent| dragging.set(false))
-    };
-    let on_drop = {
-        let (on_files, dragging) = (props.on_files.clone(), dragging.clone());
-        Callback::from(move |e: DragEvent| {
-            e.prevent_default();
-            dragging.set(false);
-            on_files.emit(file_list(e.data_transfer().and_then(|d| d.files())));
-        })
-    };
+    let drop = use_drop_zone(props.on_files.clone());
     let preprocess = props.preprocess;
     let change = |apply: fn(&mut Preprocess, &str)| {
         let on_preprocess = props.on_preprocess.clone();
@@ -291,8 +273,8 @@ pub fn DataPanel(props: &Props) -> Html {
                 <p class="detail">{ "Squares, circles and triangles with known position, scale and rotation: colour the plane by any of them to see which the VAE found. The pretrained model is for 28×28." }</p>
             }
             if own {
-                <div id="drop-zone" class={classes!("drop-zone", (*dragging).then_some("dragging"))}
-                    ondragover={on_drag_over} ondragleave={on_drag_leave} ondrop={on_drop}>
+                <div id="drop-zone" class={classes!("drop-zone", drop.dragging.then_some("dragging"))}
+                    ondragover={drop.ondragover} ondragleave={drop.ondragleave} ondrop={drop.ondrop}>
                     <p>{ "Drop files here, or " }
                         <label class="file-button">{ "choose files" }
                             <input id="upload" type="file" multiple=true

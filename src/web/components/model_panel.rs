@@ -1,7 +1,8 @@
-use web_sys::{DragEvent, File, HtmlInputElement, HtmlSelectElement};
+use web_sys::{File, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::web::files::file_list;
+use crate::web::hooks::use_drop_zone;
 
 /// What to export.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,7 +51,6 @@ pub const MAX_SAMPLES: usize = 10_000;
 pub fn ModelPanel(props: &Props) -> Html {
     let count = use_state(|| 64usize);
     let around = use_state(|| false);
-    let dragging = use_state(|| false);
     let on_open = {
         let on_open = props.on_open.clone();
         Callback::from(move |e: Event| {
@@ -62,29 +62,13 @@ pub fn ModelPanel(props: &Props) -> Html {
             }
         })
     };
-    let on_drop = {
-        let (on_open, dragging) = (props.on_open.clone(), dragging.clone());
-        Callback::from(move |e: DragEvent| {
-            e.prevent_default();
-            dragging.set(false);
-            if let Some(file) = file_list(e.data_transfer().and_then(|d| d.files()))
-                .into_iter()
-                .next()
-            {
+    let drop = {
+        let on_open = props.on_open.clone();
+        use_drop_zone(Callback::from(move |files: Vec<File>| {
+            if let Some(file) = files.into_iter().next() {
                 on_open.emit(file);
             }
-        })
-    };
-    let on_drag_over = {
-        let dragging = dragging.clone();
-        Callback::from(move |e: DragEvent| {
-            e.prevent_default();
-            dragging.set(true);
-        })
-    };
-    let on_drag_leave = {
-        let dragging = dragging.clone();
-        Callback::from(move |_: DragEvent| dragging.set(false))
+        }))
     };
     let on_count = {
         let count = count.clone();
@@ -116,8 +100,8 @@ pub fn ModelPanel(props: &Props) -> Html {
     let disabled = !props.ready || props.busy.is_some();
     html! {
         <section id="model-panel" aria-label="Model file"
-            class={classes!("card", (*dragging).then_some("dragging"))}
-            ondragover={on_drag_over} ondragleave={on_drag_leave} ondrop={on_drop}>
+            class={classes!("card", drop.dragging.then_some("dragging"))}
+            ondragover={drop.ondragover} ondragleave={drop.ondragleave} ondrop={drop.ondrop}>
             <h2>{ "Model" }</h2>
             <div class="buttons">
                 <button id="save-model" onclick={props.on_save.reform(|_| ())} {disabled}>{ "Save model" }</button>
