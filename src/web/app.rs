@@ -41,6 +41,8 @@ const PRETRAINED_GAN_URL: &str = "models/mnist-mlp2-gan.vae";
 
 /// How often training is saved to the browser's storage, at most.
 const AUTOSAVE_EVERY_MS: u32 = 5_000;
+/// The autosave waits this long after the cursor last moved.
+const AUTOSAVE_QUIET_MS: f64 = 1_500.0;
 
 #[derive(Clone)]
 struct State {
@@ -984,6 +986,10 @@ async fn autosave(
     session: Rc<RefCell<Option<Session>>>,
     dispatcher: UseReducerDispatcher<State>,
 ) {
+    // Saving blocks the page for a moment: not in the middle of a drag.
+    if super::now_ms() - view::cursor_moved_ms() < AUTOSAVE_QUIET_MS {
+        return;
+    }
     let meta = {
         let mut latest = latest.borrow_mut();
         if !latest.trained || latest.saving || latest.saved_step == Some(latest.step) {

@@ -281,7 +281,17 @@ pub fn two_samples(seed: u64) -> Option<[[f32; 2]; 2]> {
     })
 }
 
+/// When the cursor last moved (ms since the page started).
+pub fn cursor_moved_ms() -> f64 {
+    CURSOR_MOVED_MS.get()
+}
+
+thread_local! {
+    static CURSOR_MOVED_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(f64::NEG_INFINITY) };
+}
+
 pub fn set_cursor(z: [f32; 2]) {
+    CURSOR_MOVED_MS.set(super::now_ms());
     STATE.with_borrow_mut(|s| s.cursor = z);
     draw_plane();
     draw_decoded();
