@@ -488,9 +488,9 @@ pub fn App() -> Html {
     let latest = use_mut_ref(Latest::default);
     {
         let mut latest = latest.borrow_mut();
-        latest.meta = Some(state.page_meta());
-        latest.step = state.step;
-        latest.trained = state.trained;
+        // A shallow copy (the history and the data are shared): the metadata is built only
+        // when a save happens.
+        latest.state = Some((*state).clone());
     }
     use_effect_with((), {
         let (latest, session, dispatcher) = (latest.clone(), session.clone(), state.dispatcher());
@@ -956,9 +956,7 @@ pub fn App() -> Html {
 /// What the autosave needs from the latest render.
 #[derive(Default)]
 struct Latest {
-    meta: Option<PageMeta>,
-    step: u64,
-    trained: bool,
+    state: Option<State>,
     saved_step: Option<u64>,
     saving: bool,
 }
@@ -992,11 +990,15 @@ async fn autosave(
     }
     let meta = {
         let mut latest = latest.borrow_mut();
-        if !latest.trained || latest.saving || latest.saved_step == Some(latest.step) {
+        let Some(state) = &latest.state else {
+            return;
+        };
+        if !state.trained || latest.saving || latest.saved_step == Some(state.step) {
             return;
         }
+        let meta = state.page_meta();
         latest.saving = true;
-        latest.meta.clone()
+        Some(meta)
     };
     let result = match meta {
         Some(meta) => match capture(&session, meta).await {
