@@ -14,9 +14,10 @@ use super::components::{
     Export, Interpolation, LatentPlane, LossChart, Manifold, ModelPanel, SampleStrip,
 };
 use super::draw::View;
-use super::fetch::fetch_bytes;
 use super::files::{download, download_canvas, read_file};
-use super::loaders::{DataKey, Pretrained, Probe, load_data, load_pretrained, probe};
+use super::loaders::{
+    DataKey, Pretrained, Probe, fetch_checkpoint, load_data, load_pretrained, probe,
+};
 use super::persist::{OWN_FILES_KEY, PageMeta, SESSION_KEY, ShareLink};
 use super::session::{self, Command, Event, Session, Setup};
 use super::shared::Shared;
@@ -674,9 +675,7 @@ pub fn App() -> Html {
             let dispatcher = dispatcher.clone();
             dispatcher.dispatch(Action::ModelBusy(Some("Loading the VAE-GAN model…".into())));
             spawn_local(async move {
-                let result = fetch_bytes(PRETRAINED_GAN_URL, |_| {})
-                    .await
-                    .and_then(|bytes| Checkpoint::from_bytes(&bytes).map_err(|e| e.to_string()));
+                let result = fetch_checkpoint(PRETRAINED_GAN_URL).await;
                 dispatcher.dispatch(Action::ModelBusy(None));
                 dispatcher.dispatch(Action::Open(result));
             });

@@ -84,14 +84,17 @@ fn pretrained_url(dataset: Dataset) -> Option<&'static str> {
     }
 }
 
+/// A model file among the page's own assets.
+pub async fn fetch_checkpoint(url: &str) -> Result<Checkpoint, String> {
+    let bytes = fetch_bytes(url, |_| {}).await?;
+    Checkpoint::from_bytes(&bytes).map_err(|e| e.to_string())
+}
+
 pub async fn load_pretrained(dataset: Dataset, dispatch: Callback<Pretrained>) {
     let Some(url) = pretrained_url(dataset) else {
         return dispatch.emit(Pretrained::None);
     };
-    let result = fetch_bytes(url, |_| {})
-        .await
-        .and_then(|bytes| Checkpoint::from_bytes(&bytes).map_err(|e| e.to_string()));
-    dispatch.emit(match result {
+    dispatch.emit(match fetch_checkpoint(url).await {
         Ok(checkpoint) => Pretrained::Ready(Shared::new(checkpoint)),
         Err(error) => Pretrained::Unavailable(error),
     });

@@ -5,6 +5,7 @@
 //! empty, which a training loop feeding the page keeps from happening. This way a drag draws its
 //! decoding within the same event, whatever else runs.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -419,14 +420,15 @@ fn draw_plane() {
         return;
     };
     STATE.with_borrow(|s| {
-        let colour_of = |i: usize, point: &PlanePoint| -> String {
+        // The plane redraws on every pointer move: label colours are borrowed, not built.
+        let colour_of = |i: usize, point: &PlanePoint| -> Cow<'static, str> {
             match (&s.factors, s.colour_by) {
-                (Some(factors), by) if by > 0 && i < factors.len() => ramp(factors[i][by]),
+                (Some(factors), by) if by > 0 && i < factors.len() => ramp(factors[i][by]).into(),
                 _ => point
                     .label
                     .map(|l| PALETTE[l as usize % PALETTE.len()])
                     .unwrap_or("#555555")
-                    .to_string(),
+                    .into(),
             }
         };
         let _ = canvas.set_attribute("data-points", &s.points.len().to_string());

@@ -1,6 +1,7 @@
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::{input_value, select_value};
 use crate::vae::{Architecture, Hyper, Likelihood, StepReport, VaeConfig};
 
 #[derive(Properties, PartialEq)]
@@ -27,14 +28,6 @@ pub struct Props {
 const LEARNING_RATES: [f64; 5] = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2];
 const BATCH_SIZES: [usize; 4] = [32, 64, 128, 256];
 const LATENTS: [usize; 6] = [1, 2, 3, 4, 8, 16];
-
-fn select_value(event: &Event) -> Option<String> {
-    Some(event.target_dyn_into::<HtmlSelectElement>()?.value())
-}
-
-fn input_value(event: &Event) -> Option<String> {
-    Some(event.target_dyn_into::<HtmlInputElement>()?.value())
-}
 
 /// Start, pause, single step, reset; the hyperparameters (they apply from the next step).
 #[component]

@@ -1,7 +1,7 @@
-use web_sys::{File, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
+use web_sys::{File, HtmlCanvasElement, HtmlInputElement};
 use yew::prelude::*;
 
-use super::DrawingPad;
+use super::{DrawingPad, select_value};
 use crate::data::{ImageSet, ImageShape, Invert, NamedFile, Preprocess, Problem, ShapesConfig};
 use crate::web::draw::draw_images;
 use crate::web::files::file_list;
@@ -99,10 +99,6 @@ pub struct Props {
 const PREVIEW: usize = 32;
 const SIDES: [usize; 4] = [28, 32, 48, 64];
 const SHAPE_COUNTS: [usize; 5] = [1_000, 5_000, 10_000, 30_000, 60_000];
-
-fn select_value(event: &Event) -> Option<String> {
-    Some(event.target_dyn_into::<HtmlSelectElement>()?.value())
-}
 
 /// The dataset in use: the choice, uploads, loading progress, a summary and a preview grid.
 #[component]

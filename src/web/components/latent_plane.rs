@@ -1,6 +1,7 @@
 use web_sys::{HtmlCanvasElement, HtmlInputElement, KeyboardEvent, PointerEvent, WheelEvent};
 use yew::prelude::*;
 
+use super::select_value;
 use crate::data::FACTOR_NAMES;
 use crate::web::probe_hooks;
 use crate::web::view::{self, PLANE_PX};
@@ -133,8 +134,8 @@ pub fn LatentPlane(props: &Props) -> Html {
     });
     let [x, y] = props.cursor;
     let on_colour_by = Callback::from(|event: Event| {
-        if let Some(select) = event.target_dyn_into::<web_sys::HtmlSelectElement>() {
-            view::set_colour_by(select.value().parse().unwrap_or(0));
+        if let Some(value) = select_value(&event) {
+            view::set_colour_by(value.parse().unwrap_or(0));
         }
     });
     let dims = use_state(|| [0usize, 1]);
@@ -151,10 +152,7 @@ pub fn LatentPlane(props: &Props) -> Html {
     let on_dim = |axis: usize| {
         let dims = dims.clone();
         Callback::from(move |event: Event| {
-            if let Some(d) = event
-                .target_dyn_into::<web_sys::HtmlSelectElement>()
-                .and_then(|s| s.value().parse::<usize>().ok())
-            {
+            if let Some(d) = select_value(&event).and_then(|v| v.parse::<usize>().ok()) {
                 let mut next = *dims;
                 next[axis] = d;
                 view::set_dims(next);

@@ -1,3 +1,5 @@
+use yew::TargetCast;
+
 mod backend_status;
 mod controls;
 mod data_panel;
@@ -19,3 +21,21 @@ pub use latent_plane::LatentPlane;
 pub use loss_chart::{ChartPoint, LossChart};
 pub use manifold::{Manifold, SampleStrip};
 pub use model_panel::{Autosave, Export, ModelPanel};
+
+/// The value of the `<select>` an event came from.
+fn select_value(event: &yew::Event) -> Option<String> {
+    Some(
+        event
+            .target_dyn_into::<web_sys::HtmlSelectElement>()?
+            .value(),
+    )
+}
+
+/// The value of the `<input>` an event came from.
+fn input_value(event: &yew::Event) -> Option<String> {
+    Some(
+        event
+            .target_dyn_into::<web_sys::HtmlInputElement>()?
+            .value(),
+    )
+}

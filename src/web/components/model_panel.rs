@@ -1,6 +1,7 @@
-use web_sys::{File, HtmlInputElement, HtmlSelectElement};
+use web_sys::{File, HtmlInputElement};
 use yew::prelude::*;
 
+use super::select_value;
 use crate::web::files::file_list;
 use crate::web::hooks::use_drop_zone;
 
@@ -84,8 +85,8 @@ pub fn ModelPanel(props: &Props) -> Html {
     let on_around = {
         let around = around.clone();
         Callback::from(move |e: Event| {
-            if let Some(select) = e.target_dyn_into::<HtmlSelectElement>() {
-                around.set(select.value() == "cursor");
+            if let Some(value) = select_value(&e) {
+                around.set(value == "cursor");
             }
         })
     };
