@@ -770,10 +770,13 @@ pub fn App() -> Html {
     let on_start_over = {
         let dispatcher = state.dispatcher();
         Callback::from(move |()| {
+            // Restart first: an autosave of the old session still under way then finds its
+            // session gone and writes nothing, and IndexedDB runs this clear after any write
+            // that began before it.
+            dispatcher.dispatch(Action::Restart(Origin::Pretrained));
             let dispatcher = dispatcher.clone();
             spawn_local(async move {
                 let cleared = storage::clear().await;
-                dispatcher.dispatch(Action::Restart(Origin::Pretrained));
                 dispatcher.dispatch(Action::Autosaved(match cleared {
                     Ok(()) => Autosave::Idle,
                     Err(error) => Autosave::Failed(error),
@@ -995,12 +998,19 @@ async fn autosave(
         if !state.trained || latest.saving || latest.saved_step == Some(state.step) {
             return;
         }
-        let meta = state.page_meta();
+        let meta = (state.page_meta(), state.session_id);
         latest.saving = true;
         Some(meta)
     };
+    let session_now =
+        |latest: &Rc<RefCell<Latest>>| latest.borrow().state.as_ref().map(|s| s.session_id);
     let result = match meta {
-        Some(meta) => match capture(&session, meta).await {
+        Some((meta, id)) => match capture(&session, meta).await {
+            // Started over (or reset) meanwhile: the copy is of a session that is gone.
+            _ if session_now(&latest) != Some(id) => {
+                latest.borrow_mut().saving = false;
+                return;
+            }
             Ok(checkpoint) => storage::save(SESSION_KEY, &checkpoint.to_bytes())
                 .await
                 .map(|()| checkpoint.step),
