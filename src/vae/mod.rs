@@ -12,7 +12,7 @@ pub use checkpoint::{Checkpoint, CheckpointError, FORMAT_VERSION};
 pub use config::{Architecture, ConfigError, Likelihood, VaeConfig};
 pub use discriminator::Discriminator;
 pub use model::{Posterior, Vae};
-pub use snapshot::to_cpu;
+pub use snapshot::{read_weights, to_cpu, with_weights};
 pub use training::{DiscriminatorReport, Evaluation, Hyper, StepReport, TrainError, Trainer};
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! burn's `into_record` and cross-device copies read tensors synchronously, which panics on
 //! WebGPU in the browser. Here every parameter is flattened into one tensor, read back in one
 //! async round trip, and rebuilt on the CPU backend with its parameter id, so the copy can be
-//! recorded, saved and used for decoding on the page's main thread.
+//! recorded, saved and used for decoding on the page's main thread. The flat values are also
+//! what the page's training worker sends to the main thread (`with_weights` there).
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::prelude::*;
@@ -13,64 +14,68 @@ use super::TrainError;
 
 /// A copy of `module` on `Device::flex()`, without autodiff.
 pub async fn to_cpu<M: Module>(module: &M) -> Result<M, TrainError> {
-    struct Collect {
-        tensors: Vec<Tensor<1>>,
-        shapes: Vec<Vec<usize>>,
-    }
+    with_weights(module, &read_weights(module).await?)
+}
+
+/// Every float parameter of `module`, flattened in the order the module visits them.
+pub async fn read_weights<M: Module>(module: &M) -> Result<Vec<f32>, TrainError> {
+    struct Collect(Vec<Tensor<1>>);
     impl ModuleVisitor for Collect {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let value = param.val().without_autodiff();
-            self.shapes.push(value.dims().to_vec());
-            self.tensors.push(value.reshape([-1]));
+            self.0.push(param.val().without_autodiff().reshape([-1]));
         }
     }
-    struct Replace {
-        values: Vec<f32>,
-        at: usize,
-        shapes: std::vec::IntoIter<Vec<usize>>,
-        device: Device,
-    }
-    impl ModuleMapper for Replace {
-        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-            let shape = self
-                .shapes
-                .next()
-                .expect("the mapper should meet the parameters the visitor met, in order");
-            let len: usize = shape.iter().product();
-            let values = self.values[self.at..self.at + len].to_vec();
-            self.at += len;
-            let device = self.device.clone();
-            param.map(move |_| Tensor::from_data(TensorData::new(values, shape), &device))
-        }
-    }
-
-    let mut collect = Collect {
-        tensors: Vec::new(),
-        shapes: Vec::new(),
-    };
+    let mut collect = Collect(Vec::new());
     module.visit(&mut collect);
-    let values: Vec<f32> = Tensor::cat(collect.tensors, 0)
+    Tensor::cat(collect.0, 0)
         .into_data_async()
         .await
         .map_err(|e| TrainError::Read(format!("{e:?}")))?
         .convert::<f32>()
         .try_into_vec()
-        .map_err(|e| TrainError::Read(format!("{e:?}")))?;
-    let total: usize = collect
-        .shapes
-        .iter()
-        .map(|s| s.iter().product::<usize>())
-        .sum();
+        .map_err(|e| TrainError::Read(format!("{e:?}")))
+}
+
+/// A copy of `module` on `Device::flex()`, without autodiff, holding `values` (as
+/// `read_weights` flattens them) instead of its own weights.
+pub fn with_weights<M: Module>(module: &M, values: &[f32]) -> Result<M, TrainError> {
+    struct Shapes(Vec<Vec<usize>>);
+    impl ModuleVisitor for Shapes {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.push(param.shape().to_vec());
+        }
+    }
+    struct Replace<'a> {
+        values: &'a [f32],
+        shapes: std::vec::IntoIter<Vec<usize>>,
+        device: Device,
+    }
+    impl ModuleMapper for Replace<'_> {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let shape = self
+                .shapes
+                .next()
+                .expect("the mapper should meet the parameters the visitor met, in order");
+            let (values, rest) = self.values.split_at(shape.iter().product());
+            self.values = rest;
+            let data = TensorData::new(values.to_vec(), shape);
+            let device = self.device.clone();
+            param.map(move |_| Tensor::from_data(data, &device))
+        }
+    }
+
+    let mut shapes = Shapes(Vec::new());
+    module.visit(&mut shapes);
+    let total: usize = shapes.0.iter().map(|s| s.iter().product::<usize>()).sum();
     if values.len() != total {
         return Err(TrainError::Read(format!(
-            "read {} weights, expected {total}",
+            "{} weights given, the model has {total}",
             values.len()
         )));
     }
     let mut replace = Replace {
         values,
-        at: 0,
-        shapes: collect.shapes.into_iter(),
+        shapes: shapes.0.into_iter(),
         device: Device::flex(),
     };
     Ok(module.valid().map(&mut replace))

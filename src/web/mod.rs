@@ -14,11 +14,16 @@ mod session;
 mod shared;
 mod storage;
 mod view;
+mod worker;
 
 use wasm_bindgen::JsCast;
 
 /// Mounts the app. A Rust panic is shown in the page (and logged), never a blank screen.
+/// In the training worker (the same module, without a window) there is nothing to mount.
 pub fn start() {
+    if web_sys::window().is_none() {
+        return worker::start_in_worker();
+    }
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         show_fatal(&info.to_string());
@@ -41,10 +46,14 @@ fn show_fatal(message: &str) {
     }
 }
 
-/// Milliseconds since the page started (monotonic).
+/// Milliseconds since the page (or the worker) started (monotonic).
 pub fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or_default()
+    thread_local! {
+        // `window.performance` on the page, `self.performance` in the worker.
+        static PERFORMANCE: Option<web_sys::Performance> =
+            js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+                .ok()
+                .and_then(|p| p.dyn_into().ok());
+    }
+    PERFORMANCE.with(|p| p.as_ref().map(|p| p.now()).unwrap_or_default())
 }

@@ -1,17 +1,19 @@
 //! The training session: one async task that owns the trainer and the data, takes commands from
-//! the page, and reports back. It yields to the event loop after every step, so the page stays
-//! responsive while it trains.
+//! the page, and reports back. On the CPU it runs in the training worker (`worker.rs`), so a step
+//! never holds up the page; on WebGPU, where a step is mostly waiting for the GPU, it runs on the
+//! page's thread and yields to the event loop after every step.
 
 use std::rc::Rc;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use futures::StreamExt;
-use futures::channel::mpsc::{TryRecvError, UnboundedSender, unbounded};
+use futures::channel::mpsc::{TryRecvError, UnboundedReceiver, UnboundedSender, unbounded};
 use futures::channel::oneshot;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen_futures::spawn_local;
 use yew::Callback;
 
-use super::now_ms;
+use super::{now_ms, worker};
 use crate::data::{Batches, ImageSet};
 use crate::vae::{Checkpoint, Hyper, StepReport, Trainer, Vae, VaeConfig, to_cpu};
 
@@ -43,7 +45,7 @@ pub enum Command {
     Capture(oneshot::Sender<Result<Checkpoint, String>>),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanePoint {
     /// The posterior mean, all latent dimensions.
     pub mean: Vec<f32>,
@@ -100,14 +102,21 @@ pub enum Event {
 }
 
 /// Ends the session's task when dropped.
-pub struct Session {
-    commands: UnboundedSender<Command>,
+pub enum Session {
+    /// On the page's own thread.
+    Here(UnboundedSender<Command>),
+    InWorker(worker::Session),
 }
 
 impl Session {
     pub fn send(&self, command: Command) {
-        // A closed channel means the task has ended (after an error it already reported).
-        let _ = self.commands.unbounded_send(command);
+        match self {
+            // A closed channel means the task has ended (after an error it already reported).
+            Session::Here(commands) => {
+                let _ = commands.unbounded_send(command);
+            }
+            Session::InWorker(session) => session.send(command),
+        }
     }
 }
 
@@ -122,136 +131,142 @@ pub struct Setup {
     pub start_from: Option<Rc<Checkpoint>>,
 }
 
+/// Starts a session: in the training worker on the CPU (unless the browser cannot start one),
+/// here on WebGPU.
 pub fn start(setup: Setup, events: Callback<Event>) -> Session {
-    let (commands, mut inbox) = unbounded();
-    spawn_local(async move {
-        let trainer = match setup.start_from {
-            Some(checkpoint) => {
-                let mut checkpoint = (*checkpoint).clone();
-                // The page's settings, not the ones the file was trained with.
-                checkpoint.hyper = setup.hyper;
-                // burn rebuilds optimizer state on `Device::default()`, which in this build is
-                // WebGPU — uninitialised on the CPU path, where loading it panics. The page
-                // carries on with fresh Adam moments instead (weights, step and RNG are exact).
-                checkpoint.forget_optimizers();
-                checkpoint
-                    .into_trainer(setup.seed, &setup.device)
-                    .map_err(|e| e.to_string())
-            }
-            None => Trainer::new(setup.config, setup.hyper, setup.seed, &setup.device)
-                .map_err(|e| e.to_string()),
-        };
-        let mut trainer = match trainer {
-            Ok(trainer) => trainer,
-            Err(error) => return events.emit(Event::Failed(error)),
-        };
-        // Batches index the first images of the shared set; only the held-out tail is copied.
-        let train = setup.data;
-        let held_out_len = held_out_count(train.len());
-        let held_out = Rc::new(train.last(held_out_len));
-        let mut batches = Batches::new(train.len() - held_out_len, setup.seed);
-        let mut running = false;
-        let mut pending_steps = 0u32;
-        let mut next_model = f64::NEG_INFINITY;
-        let mut next_points = f64::NEG_INFINITY;
-        let mut last_report = f64::NEG_INFINITY;
-        let mut reports = Vec::new();
+    if setup.device == Device::flex()
+        && let Some(session) = worker::start(&setup, events.clone())
+    {
+        return Session::InWorker(session);
+    }
+    let (commands, inbox) = unbounded();
+    spawn_local(run(setup, inbox, events));
+    Session::Here(commands)
+}
 
-        if let Err(error) = publish(&trainer, &held_out, &events, true).await {
-            return events.emit(Event::Failed(error));
+/// The session's task: ends when the inbox closes.
+pub async fn run(setup: Setup, mut inbox: UnboundedReceiver<Command>, events: Callback<Event>) {
+    let trainer = match setup.start_from {
+        Some(checkpoint) => {
+            let mut checkpoint = (*checkpoint).clone();
+            // The page's settings, not the ones the file was trained with.
+            checkpoint.hyper = setup.hyper;
+            // burn rebuilds optimizer state on `Device::default()`, which in this build is
+            // WebGPU — uninitialised on the CPU path, where loading it panics. The page
+            // carries on with fresh Adam moments instead (weights, step and RNG are exact).
+            checkpoint.forget_optimizers();
+            checkpoint
+                .into_trainer(setup.seed, &setup.device)
+                .map_err(|e| e.to_string())
         }
-        loop {
-            // Take every waiting command; when idle, sleep until the next one.
-            let idle = !running && pending_steps == 0;
-            let next = if idle {
-                // Nothing may stay unreported while the session waits.
-                if !reports.is_empty() {
-                    events.emit(Event::Stepped(std::mem::take(&mut reports), batches.epoch));
-                }
-                match inbox.next().await {
-                    Some(command) => Some(command),
-                    None => return,
-                }
-            } else {
-                match inbox.try_recv() {
-                    Ok(command) => Some(command),
-                    Err(TryRecvError::Closed) => return,
-                    Err(TryRecvError::Empty) => None,
-                }
-            };
-            if let Some(command) = next {
-                match command {
-                    Command::Run(run) => {
-                        let pausing = running && !run;
-                        running = run;
-                        if !reports.is_empty() {
-                            events
-                                .emit(Event::Stepped(std::mem::take(&mut reports), batches.epoch));
-                        }
-                        // Paused: the canvases show the weights as they are, not a copy from
-                        // up to a refresh period ago.
-                        if pausing
-                            && let Err(error) = publish(&trainer, &held_out, &events, true).await
-                        {
-                            return events.emit(Event::Failed(error));
-                        }
-                        events.emit(Event::Running(run));
-                    }
-                    Command::Step => pending_steps += 1,
-                    Command::Hyper(hyper) => trainer.hyper = hyper,
-                    Command::Capture(reply) => {
-                        // Weights only: the page could not load optimizer state back (above).
-                        let checkpoint =
-                            Checkpoint::capture(&trainer, serde_json::Value::Null, false)
-                                .await
-                                .map_err(|e| e.to_string());
-                        // The page may have stopped waiting.
-                        let _ = reply.send(checkpoint);
-                    }
-                }
-                continue;
-            }
+        None => Trainer::new(setup.config, setup.hyper, setup.seed, &setup.device)
+            .map_err(|e| e.to_string()),
+    };
+    let mut trainer = match trainer {
+        Ok(trainer) => trainer,
+        Err(error) => return events.emit(Event::Failed(error)),
+    };
+    // Batches index the first images of the shared set; only the held-out tail is copied.
+    let train = setup.data;
+    let held_out_len = held_out_count(train.len());
+    let held_out = Rc::new(train.last(held_out_len));
+    let mut batches = Batches::new(train.len() - held_out_len, setup.seed);
+    let mut running = false;
+    let mut pending_steps = 0u32;
+    let mut next_model = f64::NEG_INFINITY;
+    let mut next_points = f64::NEG_INFINITY;
+    let mut last_report = f64::NEG_INFINITY;
+    let mut reports = Vec::new();
 
-            let indices = batches.next_batch(trainer.hyper.batch_size);
-            let images = train.batch(&indices, trainer.device());
-            let report = match trainer.step(images).await {
-                Ok(report) => report,
-                Err(error) => return events.emit(Event::Failed(error.to_string())),
-            };
-            pending_steps = pending_steps.saturating_sub(1);
-            let step = report.step;
-            reports.push(report);
-            let now = now_ms();
-            let stopping = !running && pending_steps == 0;
-            if stopping || now - last_report > REPORT_EVERY_MS {
+    if let Err(error) = publish(&trainer, &held_out, &events, true).await {
+        return events.emit(Event::Failed(error));
+    }
+    loop {
+        // Take every waiting command; when idle, sleep until the next one.
+        let idle = !running && pending_steps == 0;
+        let next = if idle {
+            // Nothing may stay unreported while the session waits.
+            if !reports.is_empty() {
                 events.emit(Event::Stepped(std::mem::take(&mut reports), batches.epoch));
-                last_report = now;
             }
-
-            if step % EVALUATE_EVERY == 0 {
-                let images =
-                    held_out.batch(&(0..held_out.len()).collect::<Vec<_>>(), trainer.device());
-                match trainer.evaluate(images).await {
-                    Ok(evaluation) => events.emit(Event::HeldOut(step, evaluation.negative_elbo())),
-                    Err(error) => return events.emit(Event::Failed(error.to_string())),
+            match inbox.next().await {
+                Some(command) => Some(command),
+                None => return,
+            }
+        } else {
+            match inbox.try_recv() {
+                Ok(command) => Some(command),
+                Err(TryRecvError::Closed) => return,
+                Err(TryRecvError::Empty) => None,
+            }
+        };
+        if let Some(command) = next {
+            match command {
+                Command::Run(run) => {
+                    let pausing = running && !run;
+                    running = run;
+                    if !reports.is_empty() {
+                        events.emit(Event::Stepped(std::mem::take(&mut reports), batches.epoch));
+                    }
+                    // Paused: the canvases show the weights as they are, not a copy from
+                    // up to a refresh period ago.
+                    if pausing && let Err(error) = publish(&trainer, &held_out, &events, true).await
+                    {
+                        return events.emit(Event::Failed(error));
+                    }
+                    events.emit(Event::Running(run));
+                }
+                Command::Step => pending_steps += 1,
+                Command::Hyper(hyper) => trainer.hyper = hyper,
+                Command::Capture(reply) => {
+                    // Weights only: the page could not load optimizer state back (above).
+                    let checkpoint = Checkpoint::capture(&trainer, serde_json::Value::Null, false)
+                        .await
+                        .map_err(|e| e.to_string());
+                    // The page may have stopped waiting.
+                    let _ = reply.send(checkpoint);
                 }
             }
-            if stopping || now > next_model {
-                let with_points = stopping || now > next_points;
-                if let Err(error) = publish(&trainer, &held_out, &events, with_points).await {
-                    return events.emit(Event::Failed(error));
-                }
-                let cost = now_ms() - now;
-                next_model = now + MODEL_REFRESH_MS.max(TRAIN_TO_REFRESH * cost);
-                if with_points {
-                    next_points = now + POINTS_REFRESH_MS.max(TRAIN_TO_REFRESH * cost);
-                }
-            }
-            // Let the page draw and handle input between steps.
-            yield_to_browser().await;
+            continue;
         }
-    });
-    Session { commands }
+
+        let indices = batches.next_batch(trainer.hyper.batch_size);
+        let images = train.batch(&indices, trainer.device());
+        let report = match trainer.step(images).await {
+            Ok(report) => report,
+            Err(error) => return events.emit(Event::Failed(error.to_string())),
+        };
+        pending_steps = pending_steps.saturating_sub(1);
+        let step = report.step;
+        reports.push(report);
+        let now = now_ms();
+        let stopping = !running && pending_steps == 0;
+        if stopping || now - last_report > REPORT_EVERY_MS {
+            events.emit(Event::Stepped(std::mem::take(&mut reports), batches.epoch));
+            last_report = now;
+        }
+
+        if step % EVALUATE_EVERY == 0 {
+            let images = held_out.batch(&(0..held_out.len()).collect::<Vec<_>>(), trainer.device());
+            match trainer.evaluate(images).await {
+                Ok(evaluation) => events.emit(Event::HeldOut(step, evaluation.negative_elbo())),
+                Err(error) => return events.emit(Event::Failed(error.to_string())),
+            }
+        }
+        if stopping || now > next_model {
+            let with_points = stopping || now > next_points;
+            if let Err(error) = publish(&trainer, &held_out, &events, with_points).await {
+                return events.emit(Event::Failed(error));
+            }
+            let cost = now_ms() - now;
+            next_model = now + MODEL_REFRESH_MS.max(TRAIN_TO_REFRESH * cost);
+            if with_points {
+                next_points = now + POINTS_REFRESH_MS.max(TRAIN_TO_REFRESH * cost);
+            }
+        }
+        // Let the page draw and handle input between steps (in the worker: take commands).
+        yield_to_browser().await;
+    }
 }
 
 /// Sends a CPU copy of the weights and, with `points`, the held-out images' encodings.

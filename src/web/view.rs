@@ -98,9 +98,30 @@ pub fn set_model(model: Rc<Vae>, shape: ImageShape) {
         s.shape = shape;
     });
     draw_decoded();
-    draw_manifold();
-    draw_strip();
-    draw_interpolation();
+    draw_decodings_at_rest();
+}
+
+/// While the cursor is dragged, a new model (or new points) redraws only what the drag needs:
+/// the grid, the strip and the interpolation (about ten milliseconds of decoding) wait until the
+/// cursor has rested this long, so that no pointer move waits behind them.
+const DRAG_REST_MS: f64 = 250.0;
+
+thread_local! {
+    static REDRAW_WAITING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn draw_decodings_at_rest() {
+    if super::now_ms() - cursor_moved_ms() >= DRAG_REST_MS {
+        draw_manifold();
+        draw_strip();
+        draw_interpolation();
+    } else if !REDRAW_WAITING.replace(true) {
+        gloo::timers::callback::Timeout::new(DRAG_REST_MS as u32, || {
+            REDRAW_WAITING.set(false);
+            draw_decodings_at_rest();
+        })
+        .forget();
+    }
 }
 
 /// The held-out images to reconstruct (the first [`STRIP`] are used).
@@ -123,7 +144,7 @@ pub fn set_points(points: Rc<Vec<PlanePoint>>) {
     });
     draw_plane();
     if changed {
-        draw_manifold();
+        draw_decodings_at_rest();
     }
 }
 
