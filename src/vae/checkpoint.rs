@@ -2,7 +2,8 @@
 //!
 //! Layout: `VAEPLAY` magic, format version (u32 LE), header length (u32 LE), a JSON header
 //! (config, hyperparameters, step, section lengths, free-form metadata), then the sections:
-//! burnpack records of the model, the discriminator and, for resuming, both optimizers.
+//! burnpack records of the model, the discriminator (absent when it was never trained: see
+//! `Checkpoint::to_half`) and, for resuming, both optimizers.
 
 use burn::module::{Module, ModuleMapper, Param};
 use burn::store::ModuleRecord;
@@ -63,7 +64,8 @@ pub struct Checkpoint {
     /// What the caller keeps beside the model (dataset name, loss history, …).
     pub meta: serde_json::Value,
     model: Vec<u8>,
-    discriminator: Vec<u8>,
+    /// `None`: a fresh discriminator will do (the model was trained without one).
+    discriminator: Option<Vec<u8>>,
     /// Both optimizers' states, when saved for resuming.
     optimizers: Option<(Vec<u8>, Vec<u8>)>,
 }
@@ -160,14 +162,16 @@ impl Checkpoint {
             rng_state: trainer.rng_state(),
             meta,
             model: record_bytes(vae, MODEL)?,
-            discriminator: record_bytes(discriminator, DISCRIMINATOR)?,
+            discriminator: Some(record_bytes(discriminator, DISCRIMINATOR)?),
             optimizers,
         })
     }
 
     /// A copy with the weights stored as 16-bit floats: half the bytes, about three significant
     /// digits, which decoding cannot tell apart on screen. Loading casts them back to f32. For
-    /// files the page fetches (the pretrained models); training state is left out.
+    /// files the page fetches (the pretrained models); training state is left out, and so is
+    /// the discriminator when the model was trained without one (its weights are only its
+    /// random start: a fifth of the file).
     pub fn to_half(&self) -> Result<Self, CheckpointError> {
         struct Half;
         impl ModuleMapper for Half {
@@ -180,7 +184,14 @@ impl Checkpoint {
         let trainer = light.clone().into_trainer(0, &Device::flex())?;
         let (vae, discriminator, _, _) = trainer.parts();
         light.model = record_bytes(&vae.valid().map(&mut Half), MODEL)?;
-        light.discriminator = record_bytes(&discriminator.valid().map(&mut Half), DISCRIMINATOR)?;
+        light.discriminator = if self.hyper.discriminator {
+            Some(record_bytes(
+                &discriminator.valid().map(&mut Half),
+                DISCRIMINATOR,
+            )?)
+        } else {
+            None
+        };
         Ok(light)
     }
 
@@ -194,7 +205,10 @@ impl Checkpoint {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut sections = vec![(MODEL, &self.model), (DISCRIMINATOR, &self.discriminator)];
+        let mut sections = vec![(MODEL, &self.model)];
+        if let Some(discriminator) = &self.discriminator {
+            sections.push((DISCRIMINATOR, discriminator));
+        }
         if let Some((optim, discriminator_optim)) = &self.optimizers {
             sections.push((OPTIMIZER, optim));
             sections.push((DISCRIMINATOR_OPTIMIZER, discriminator_optim));
@@ -278,8 +292,7 @@ impl Checkpoint {
             Some(found)
         };
         let model = section(MODEL).ok_or_else(|| CheckpointError::Header("no model".into()))?;
-        let discriminator = section(DISCRIMINATOR)
-            .ok_or_else(|| CheckpointError::Header("no discriminator".into()))?;
+        let discriminator = section(DISCRIMINATOR);
         let optimizers = section(OPTIMIZER).zip(section(DISCRIMINATOR_OPTIMIZER));
         Ok(Self {
             config: header.config,
@@ -307,8 +320,9 @@ impl Checkpoint {
         Ok(trainer)
     }
 
-    /// Replaces `trainer`'s weights (and optimizer state, when saved) with this file's. On any
-    /// error the trainer is left exactly as it was.
+    /// Replaces `trainer`'s weights (and optimizer state, when saved) with this file's; a file
+    /// without a discriminator keeps the trainer's. On any error the trainer is left exactly as
+    /// it was.
     pub fn load_into(self, trainer: &mut Trainer) -> Result<(), CheckpointError> {
         if &self.config != trainer.config() {
             return Err(CheckpointError::Architecture {
@@ -318,11 +332,11 @@ impl Checkpoint {
         }
         let (vae, discriminator, _, _) = trainer.parts();
         let vae = load_module(vae.clone(), &self.model, "model weights")?;
-        let discriminator = load_module(
-            discriminator.clone(),
-            &self.discriminator,
-            "discriminator weights",
-        )?;
+        // A file without one: the trainer's own (fresh, in `into_trainer`).
+        let discriminator = match &self.discriminator {
+            Some(bytes) => load_module(discriminator.clone(), bytes, "discriminator weights")?,
+            None => discriminator.clone(),
+        };
         let (optim, discriminator_optim) = match &self.optimizers {
             Some((optim, discriminator_optim)) => {
                 let load = |bytes: &[u8], section| {

@@ -254,6 +254,23 @@ fn half_precision_files_are_half_the_size_and_decode_alike() {
         .expect("a half file should resume");
     let reports = train(&mut resumed, &set, 2, 13);
     assert!(reports.iter().all(|r| r.total.is_finite()));
+    // Trained without a discriminator, the file leaves its random start out; switching the
+    // discriminator on later trains a fresh one.
+    resumed.hyper.discriminator = true;
+    let reports = train(&mut resumed, &set, 2, 14);
+    assert!(reports.iter().all(|r| r.discriminator.is_some()));
+    let mut gan = trainer;
+    gan.hyper.discriminator = true;
+    train(&mut gan, &set, 2, 15);
+    let gan_half = Checkpoint::from_trainer(&gan, serde_json::Value::Null, false)
+        .and_then(|c| c.to_half())
+        .expect("halving a VAE-GAN should work");
+    let (kept, discriminator) = (gan_half.to_bytes().len(), gan.parts().1.num_params() * 2);
+    assert!(
+        kept > half_bytes.len() + discriminator * 9 / 10,
+        "a VAE-GAN keeps its discriminator: {kept} vs {} bytes without",
+        half_bytes.len()
+    );
 }
 
 #[test]
