@@ -1,7 +1,7 @@
 // The app shell in a real browser: WebGPU when the browser has it, the CPU fallback when not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer, launch } from './harness.js';
+import { useServer, launch, ready, decodedPixels } from './harness.js';
 
 const server = useServer();
 
@@ -51,6 +51,32 @@ test('CPU run: without WebGPU the page falls back to the CPU with a notice', asy
     assert.match(await browser.page.textContent('#fallback-notice'), /CPU fallback/);
     await browser.screenshot('shell-cpu');
     assert.deepEqual(browser.errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('CPU run: a browser that cannot start the training worker trains on the page instead', async () => {
+  const browser = await launch({ webgpu: false });
+  const { page, errors } = browser;
+  try {
+    // As in a browser (or a locked-down page) without module workers.
+    await page.addInitScript(() => {
+      delete window.Worker;
+    });
+    await openShell(browser);
+    await ready(page, READY_MS);
+    const before = await decodedPixels(page);
+    await page.click('#train');
+    await page.waitForFunction(() => Number(document.querySelector('#step-count').textContent) >= 5, null, { timeout: READY_MS });
+    await page.click('#train');
+    assert.equal(page.workers().length, 0, 'no worker could start');
+    await page.waitForFunction((b) => {
+      const c = document.querySelector('#decoded');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      return Array.from({ length: d.length / 4 }, (_, i) => d[i * 4]).some((v, i) => v !== b[i]);
+    }, before, { timeout: READY_MS });
+    assert.deepEqual(errors, []);
   } finally {
     await browser.close();
   }
