@@ -375,14 +375,15 @@ fn on_worker_message(message: JsValue) {
     let event = match wire {
         FromWorker::Model(_) => {
             let weights = payload.weights.map(|w| w.to_vec()).unwrap_or_default();
-            let model = match model {
-                Some(model) => with_weights(&*model, &weights).map_err(|e| e.to_string()),
+            // The session's first model gives the structure the weights are poured into.
+            let template = match model {
+                Some(model) => Ok(model),
                 None => config
                     .init(&Device::flex())
-                    .map_err(|e| e.to_string())
-                    .and_then(|vae| with_weights(&vae, &weights).map_err(|e| e.to_string())),
+                    .map(Rc::new)
+                    .map_err(|e| e.to_string()),
             };
-            match model {
+            match template.and_then(|t| with_weights(&*t, &weights).map_err(|e| e.to_string())) {
                 Ok(model) => {
                     let model = Rc::new(model);
                     with_link(|link| {
@@ -392,7 +393,7 @@ fn on_worker_message(message: JsValue) {
                     });
                     Event::Model(model)
                 }
-                Err(error) => Event::Failed(error.to_string()),
+                Err(error) => Event::Failed(error),
             }
         }
         FromWorker::Points(_, points) => Event::Points(Rc::new(points)),
