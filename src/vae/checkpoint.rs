@@ -3,7 +3,9 @@
 //! Layout: `VAEPLAY` magic, format version (u32 LE), header length (u32 LE), a JSON header
 //! (config, hyperparameters, step, section lengths, free-form metadata), then the sections:
 //! burnpack records of the model, the discriminator (absent when it was never trained: see
-//! `Checkpoint::to_half`) and, for resuming, both optimizers.
+//! `Checkpoint::to_half`) and, for resuming, both optimizers. Since format 2, the weight sections
+//! of 16-bit files are stored byte-planed (all first bytes, then all second bytes): the sign and
+//! exponent bytes of weights of similar size repeat, which gzip finds only when they are adjacent.
 
 use burn::module::{Module, ModuleMapper, Param};
 use burn::store::ModuleRecord;
@@ -14,7 +16,7 @@ use super::training::{Trainer, adam};
 use super::{ConfigError, Discriminator, Hyper, Vae, VaeConfig, to_cpu};
 
 const MAGIC: &[u8; 7] = b"VAEPLAY";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// A header is a few hundred bytes; anything near this is not one of ours.
 const MAX_HEADER_BYTES: usize = 1 << 20;
 
@@ -52,6 +54,41 @@ struct Header {
     rng_state: u64,
     meta: serde_json::Value,
     sections: Vec<(String, usize)>,
+    /// Byte planes of the weight sections: 2 for 16-bit files; absent (1) before format 2.
+    #[serde(default = "one_plane", skip_serializing_if = "is_one_plane")]
+    planes: usize,
+}
+
+fn one_plane() -> usize {
+    1
+}
+
+fn is_one_plane(planes: &usize) -> bool {
+    *planes == 1
+}
+
+/// Byte `k` of every `planes`-byte word, for k = 0, 1, …; a tail shorter than a word stays last.
+fn to_planes(bytes: &[u8], planes: usize) -> Vec<u8> {
+    let words = bytes.len() / planes;
+    let mut out = Vec::with_capacity(bytes.len());
+    for plane in 0..planes {
+        out.extend((0..words).map(|w| bytes[w * planes + plane]));
+    }
+    out.extend_from_slice(&bytes[words * planes..]);
+    out
+}
+
+/// The inverse of `to_planes`.
+fn from_planes(planed: &[u8], planes: usize) -> Vec<u8> {
+    let words = planed.len() / planes;
+    let mut out = vec![0; planed.len()];
+    for plane in 0..planes {
+        for w in 0..words {
+            out[w * planes + plane] = planed[plane * words + w];
+        }
+    }
+    out[words * planes..].copy_from_slice(&planed[words * planes..]);
+    out
 }
 
 /// A saved model: weights, config and (optionally) what is needed to resume training.
@@ -68,6 +105,8 @@ pub struct Checkpoint {
     discriminator: Option<Vec<u8>>,
     /// Both optimizers' states, when saved for resuming.
     optimizers: Option<(Vec<u8>, Vec<u8>)>,
+    /// How the weight sections are stored: 2 byte planes for 16-bit weights, else 1.
+    planes: usize,
 }
 
 const MODEL: &str = "model";
@@ -164,6 +203,7 @@ impl Checkpoint {
             model: record_bytes(vae, MODEL)?,
             discriminator: Some(record_bytes(discriminator, DISCRIMINATOR)?),
             optimizers,
+            planes: 1,
         })
     }
 
@@ -192,6 +232,7 @@ impl Checkpoint {
         } else {
             None
         };
+        light.planes = 2;
         Ok(light)
     }
 
@@ -205,13 +246,14 @@ impl Checkpoint {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut sections = vec![(MODEL, &self.model)];
+        let planed = |bytes: &[u8]| to_planes(bytes, self.planes);
+        let mut sections = vec![(MODEL, planed(&self.model))];
         if let Some(discriminator) = &self.discriminator {
-            sections.push((DISCRIMINATOR, discriminator));
+            sections.push((DISCRIMINATOR, planed(discriminator)));
         }
         if let Some((optim, discriminator_optim)) = &self.optimizers {
-            sections.push((OPTIMIZER, optim));
-            sections.push((DISCRIMINATOR_OPTIMIZER, discriminator_optim));
+            sections.push((OPTIMIZER, optim.clone()));
+            sections.push((DISCRIMINATOR_OPTIMIZER, discriminator_optim.clone()));
         }
         let header = Header {
             config: self.config.clone(),
@@ -223,6 +265,7 @@ impl Checkpoint {
                 .iter()
                 .map(|(name, bytes)| (name.to_string(), bytes.len()))
                 .collect(),
+            planes: self.planes,
         };
         let header = serde_json::to_vec(&header).expect("a header of plain data should serialise");
         let mut out = Vec::with_capacity(
@@ -233,7 +276,7 @@ impl Checkpoint {
         out.extend_from_slice(&(header.len() as u32).to_le_bytes());
         out.extend_from_slice(&header);
         for (_, bytes) in sections {
-            out.extend_from_slice(bytes);
+            out.extend_from_slice(&bytes);
         }
         out
     }
@@ -268,6 +311,12 @@ impl Checkpoint {
         let header: Header =
             serde_json::from_slice(header).map_err(|e| CheckpointError::Header(e.to_string()))?;
         header.config.validate()?;
+        if !(1..=8).contains(&header.planes) {
+            return Err(CheckpointError::Header(format!(
+                "{} byte planes",
+                header.planes
+            )));
+        }
 
         let expected = header
             .sections
@@ -291,8 +340,11 @@ impl Checkpoint {
             at += len;
             Some(found)
         };
-        let model = section(MODEL).ok_or_else(|| CheckpointError::Header("no model".into()))?;
-        let discriminator = section(DISCRIMINATOR);
+        let planes = header.planes;
+        let model = section(MODEL)
+            .map(|planed| from_planes(&planed, planes))
+            .ok_or_else(|| CheckpointError::Header("no model".into()))?;
+        let discriminator = section(DISCRIMINATOR).map(|planed| from_planes(&planed, planes));
         let optimizers = section(OPTIMIZER).zip(section(DISCRIMINATOR_OPTIMIZER));
         Ok(Self {
             config: header.config,
@@ -303,6 +355,7 @@ impl Checkpoint {
             model,
             discriminator,
             optimizers,
+            planes,
         })
     }
 
@@ -364,5 +417,61 @@ impl Checkpoint {
         );
         trainer.hyper = self.hyper;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn gzipped_len(bytes: &[u8]) -> usize {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(bytes).expect("gzip should write to memory");
+        gz.finish().expect("gzip should finish").len()
+    }
+
+    #[test]
+    fn byte_planes_round_trip_any_length() {
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(1001).collect();
+        for planes in 1..=4 {
+            let planed = to_planes(&bytes, planes);
+            assert_eq!(planed.len(), bytes.len());
+            assert_eq!(from_planes(&planed, planes), bytes, "{planes} planes");
+        }
+        assert_eq!(to_planes(&[1, 2, 3, 4, 5], 2), [1, 3, 2, 4, 5]);
+    }
+
+    #[test]
+    fn half_files_are_byte_planed_smaller_gzipped_and_read_back_exactly() {
+        let device = Device::flex();
+        let trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 3, &device)
+            .expect("VAE-MLP-2 should build");
+        let half = Checkpoint::from_trainer(&trainer, serde_json::Value::Null, false)
+            .and_then(|c| c.to_half())
+            .expect("halving should work");
+        let bytes = half.to_bytes();
+        let read = Checkpoint::from_bytes(&bytes).expect("a planed file should load");
+        assert_eq!(
+            read.model, half.model,
+            "the weights should come back byte for byte"
+        );
+        assert_eq!(read.to_bytes(), bytes);
+
+        let mut flat = half.clone();
+        flat.planes = 1;
+        let flat_bytes = flat.to_bytes();
+        assert!(
+            gzipped_len(&bytes) < gzipped_len(&flat_bytes) * 97 / 100,
+            "planed {} vs flat {} bytes gzipped",
+            gzipped_len(&bytes),
+            gzipped_len(&flat_bytes)
+        );
+        // Files of format 1 (no planes) still open.
+        let mut version_1 = flat_bytes;
+        version_1[7..11].copy_from_slice(&1u32.to_le_bytes());
+        let old = Checkpoint::from_bytes(&version_1).expect("a format 1 file should load");
+        assert_eq!(old.model, half.model);
     }
 }
