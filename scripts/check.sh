@@ -11,8 +11,9 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "clippy (host)"
 cargo clippy --all-targets --locked -- -D warnings
-step "clippy (wasm32)"
+step "clippy (wasm32: the page, then the WebGPU trainer)"
 cargo clippy --lib --bins --locked --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --lib --bins --locked --target wasm32-unknown-unknown --features wgpu -- -D warnings
 step "cargo test (native, CPU backend)"
 cargo test --locked
 step "trunk build"

@@ -4,7 +4,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::backend::{self, Backend};
+use super::backend::{self, Backend, BackendKind, Engine};
 use std::cell::RefCell;
 
 use futures::channel::oneshot;
@@ -12,6 +12,7 @@ use futures::channel::oneshot;
 use super::components::{
     Autosave, BackendStatus, ChartPoint, Controls, DataPanel, DataStatus, Dataset, DecodedView,
     Export, Interpolation, LatentPlane, LossChart, Manifold, ModelPanel, SampleStrip,
+    WebGpuTrainer,
 };
 use super::draw::View;
 use super::files::{download, download_canvas, read_file};
@@ -21,7 +22,7 @@ use super::loaders::{
 use super::persist::{OWN_FILES_KEY, PageMeta, SESSION_KEY, ShareLink};
 use super::session::{self, Command, Event, Session, Setup};
 use super::shared::Shared;
-use super::{probe_hooks, storage, view};
+use super::{probe_hooks, storage, view, worker};
 use crate::data::{
     ImageSet, LIMITS, NamedFile, Preprocess, Problem, Rng, ShapesConfig, image_png, read_zip,
     write_idx, write_zip,
@@ -45,11 +46,23 @@ const AUTOSAVE_EVERY_MS: u32 = 5_000;
 /// The autosave waits this long after the cursor last moved.
 const AUTOSAVE_QUIET_MS: f64 = 1_500.0;
 
+/// Training the user asked for while the WebGPU trainer was loading.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Queued {
+    run: bool,
+    steps: u32,
+}
+
 #[derive(Clone)]
 struct State {
     prefer_gpu: bool,
     backend: Option<Backend>,
-    probe: Option<Probe>,
+    /// The first computation on the CPU (the WebGPU trainer reports its own).
+    cpu_probe: Option<Probe>,
+    /// Loaded the first time the user trains on WebGPU: until then the CPU worker serves the
+    /// page (encoding the plane's points), so that a visitor who only explores never downloads it.
+    webgpu: WebGpuTrainer,
+    queued: Queued,
     dataset: Dataset,
     data: DataStatus,
     /// The user's uploads and drawings, kept so that the data can be rebuilt (e.g. at another
@@ -95,7 +108,13 @@ enum Action {
     /// Results carry the choice they were made for, so that a late answer after a switch is
     /// dropped rather than shown.
     BackendReady(bool, Backend),
-    Probed(bool, Probe),
+    CpuProbed(Probe),
+    /// Train (or pause) / one step, asked for before the WebGPU trainer is running.
+    QueueRun(bool),
+    QueueStep,
+    /// The queued training went to the session.
+    Dequeued,
+    WebGpuStarted(Result<worker::WebGpuReady, String>),
     ChooseDataset(Dataset),
     /// Files added to the user's own data, and the ones that could not be read.
     AddOwnFiles(Vec<NamedFile>, Vec<Problem>),
@@ -142,7 +161,9 @@ impl State {
         let mut state = Self {
             prefer_gpu: !search.contains("backend=cpu"),
             backend: None,
-            probe: None,
+            cpu_probe: None,
+            webgpu: WebGpuTrainer::NotLoaded,
+            queued: Queued::default(),
             dataset: Dataset::Mnist,
             data: DataStatus::Loading {
                 name: "MNIST".into(),
@@ -272,8 +293,26 @@ impl State {
         }
     }
 
+    /// Where sessions run, and whether that is where training goes (not while the WebGPU
+    /// trainer is still to load: the CPU serves the page meanwhile).
+    fn engine(&self) -> Option<(Engine, bool)> {
+        Some(match (&self.backend.as_ref()?.kind, &self.webgpu) {
+            (BackendKind::Cpu { .. }, _) => (Engine::Cpu, true),
+            (BackendKind::WebGpu { .. }, WebGpuTrainer::Ready(_)) => (Engine::WebGpu, true),
+            (BackendKind::WebGpu { .. }, _) => (Engine::Cpu, false),
+        })
+    }
+
+    /// Asks for the WebGPU trainer, if it is not there yet.
+    fn load_webgpu(&mut self) {
+        if self.webgpu == WebGpuTrainer::NotLoaded {
+            self.webgpu = WebGpuTrainer::Loading;
+        }
+    }
+
     fn reset_training(&mut self) {
         self.session_id += 1;
+        self.queued = Queued::default();
         self.step = 0;
         self.trained = false;
         self.has_model = false;
@@ -299,14 +338,35 @@ impl Reducible for State {
             Action::UseGpu(prefer_gpu) if prefer_gpu != self.prefer_gpu => {
                 next.prefer_gpu = prefer_gpu;
                 next.backend = None;
-                next.probe = None;
+                next.cpu_probe = None;
                 next.reset_training();
             }
             Action::BackendReady(for_gpu, backend) if for_gpu == self.prefer_gpu => {
                 next.backend = Some(backend);
             }
-            Action::Probed(for_gpu, probe) if for_gpu == self.prefer_gpu => {
-                next.probe = Some(probe);
+            Action::CpuProbed(probe) => next.cpu_probe = Some(probe),
+            Action::QueueRun(run) => {
+                next.queued.run = run;
+                if run {
+                    next.load_webgpu();
+                }
+            }
+            Action::QueueStep => {
+                next.queued.steps += 1;
+                next.load_webgpu();
+            }
+            Action::Dequeued => next.queued = Queued::default(),
+            Action::WebGpuStarted(Ok(ready)) => next.webgpu = WebGpuTrainer::Ready(ready),
+            Action::WebGpuStarted(Err(reason)) => {
+                next.webgpu = WebGpuTrainer::NotLoaded;
+                if self.prefer_gpu {
+                    next.backend = Some(Backend {
+                        kind: BackendKind::Cpu {
+                            reason: format!("the WebGPU trainer could not start: {reason}"),
+                        },
+                        init_ms: 0.0,
+                    });
+                }
             }
             Action::ChooseDataset(dataset) if dataset != self.dataset => {
                 next.dataset = dataset;
@@ -556,11 +616,31 @@ pub fn App() -> Html {
         move |&prefer_gpu| {
             spawn_local(async move {
                 let backend = backend::init(prefer_gpu).await;
-                let device = backend.device.clone();
+                let on_cpu = matches!(backend.kind, BackendKind::Cpu { .. });
                 dispatcher.dispatch(Action::BackendReady(prefer_gpu, backend));
-                let result = probe(&device).await;
-                dispatcher.dispatch(Action::Probed(prefer_gpu, result));
+                if on_cpu {
+                    let result = probe(&burn::tensor::Device::flex()).await;
+                    dispatcher.dispatch(Action::CpuProbed(result));
+                }
             });
+        }
+    });
+    // The WebGPU trainer, the first time the user trains on WebGPU. If it cannot start, the page
+    // falls back to the CPU (with the reason), where the queued training then goes.
+    use_effect_with(state.webgpu == WebGpuTrainer::Loading, {
+        let dispatcher = state.dispatcher();
+        move |&loading| {
+            if loading {
+                spawn_local(async move {
+                    let started = worker::start_webgpu().await;
+                    let failed = started.is_err();
+                    dispatcher.dispatch(Action::WebGpuStarted(started));
+                    if failed {
+                        let result = probe(&burn::tensor::Device::flex()).await;
+                        dispatcher.dispatch(Action::CpuProbed(result));
+                    }
+                });
+            }
         }
     });
     // A new session whenever the backend, the data or the session id changes, once it is known
@@ -583,16 +663,16 @@ pub fn App() -> Html {
     use_effect_with(
         (
             state.session_id,
-            state.backend.clone(),
+            state.engine().map(|(engine, _)| engine),
             data_set,
             start_from,
         ),
         {
             let (session, dispatcher) = (session.clone(), state.dispatcher());
             let (hyper, seed, model) = (state.hyper.clone(), state.seed, state.model.clone());
-            move |(id, backend, data, start_from)| {
+            move |(id, engine, data, start_from)| {
                 *session.borrow_mut() = None;
-                if let (Some(backend), Some(data), Some(start_from)) = (backend, data, start_from) {
+                if let (Some(engine), Some(data), Some(start_from)) = (engine, data, start_from) {
                     let id = *id;
                     let shape = data.shape;
                     // The strip shows the last images, which the session keeps aside as held out.
@@ -607,7 +687,6 @@ pub fn App() -> Html {
                         dispatcher.dispatch(Action::Session(id, event))
                     });
                     let setup = Setup {
-                        device: backend.device.clone(),
                         config: VaeConfig {
                             image: shape,
                             ..model
@@ -617,7 +696,31 @@ pub fn App() -> Html {
                         data: data.0.clone(),
                         start_from: start_from.as_ref().map(|c| c.0.clone()),
                     };
-                    *session.borrow_mut() = Some(session::start(setup, events));
+                    *session.borrow_mut() = Some(session::start(setup, *engine, events));
+                }
+            }
+        },
+    );
+    // Training asked for while the WebGPU trainer loaded goes to the session once it trains where
+    // the user wants (the effect above has just started it).
+    use_effect_with(
+        (
+            state.queued,
+            state.engine().is_some_and(|(_, training)| training),
+        ),
+        {
+            let (session, dispatcher) = (session.clone(), state.dispatcher());
+            move |&(queued, training)| {
+                if training && queued != Queued::default() {
+                    if let Some(session) = session.borrow().as_ref() {
+                        if queued.run {
+                            session.send(Command::Run(true));
+                        }
+                        for _ in 0..queued.steps {
+                            session.send(Command::Step);
+                        }
+                    }
+                    dispatcher.dispatch(Action::Dequeued);
                 }
             }
         },
@@ -646,13 +749,21 @@ pub fn App() -> Html {
             }
         }
     };
+    // Before the WebGPU trainer runs, training is queued (and the trainer loaded).
+    let training_here = state.engine().is_some_and(|(_, training)| training);
     let on_run = {
-        let command = command.clone();
-        Callback::from(move |run| command(Command::Run(run)))
+        let (command, dispatcher) = (command.clone(), state.dispatcher());
+        Callback::from(move |run| match training_here {
+            true => command(Command::Run(run)),
+            false => dispatcher.dispatch(Action::QueueRun(run)),
+        })
     };
     let on_step = {
-        let command = command.clone();
-        Callback::from(move |()| command(Command::Step))
+        let (command, dispatcher) = (command.clone(), state.dispatcher());
+        Callback::from(move |()| match training_here {
+            true => command(Command::Step),
+            false => dispatcher.dispatch(Action::QueueStep),
+        })
     };
     let on_hyper = {
         let (command, dispatcher) = (command.clone(), state.dispatcher());
@@ -843,7 +954,12 @@ pub fn App() -> Html {
         Callback::from(move |gpu| dispatcher.dispatch(Action::UseGpu(gpu)))
     };
 
-    let ready = state.probe.is_some();
+    // Started, and its first computation done (the WebGPU trainer's waits until it is needed).
+    let ready = match state.backend.as_ref().map(|b| &b.kind) {
+        Some(BackendKind::Cpu { .. }) => state.cpu_probe.is_some(),
+        Some(BackendKind::WebGpu { .. }) => state.webgpu != WebGpuTrainer::Loading,
+        None => false,
+    };
     let has_factors = matches!(
         &state.data,
         DataStatus::Ready {
@@ -852,6 +968,8 @@ pub fn App() -> Html {
         }
     );
     let warming_up = state.running && state.last.is_none();
+    let loading_trainer =
+        state.webgpu == WebGpuTrainer::Loading && state.queued != Queued::default();
     html! {
         <main id="app" data-ready={ready.to_string()}>
             <header>
@@ -904,7 +1022,7 @@ pub fn App() -> Html {
                     <Controls
                         hyper={state.hyper.clone()}
                         seed={state.seed}
-                        running={state.running}
+                        running={state.running || state.queued.run}
                         ready={state.has_model}
                         last={state.last.clone()}
                         step={state.step}
@@ -914,6 +1032,9 @@ pub fn App() -> Html {
                     />
                     <section class="card" aria-label="Losses">
                         <h2>{ "Losses" }</h2>
+                        if loading_trainer {
+                            <p id="loading-trainer" class="busy">{ "Loading the WebGPU trainer (once) and compiling its kernels…" }</p>
+                        }
                         if warming_up {
                             <p id="warm-up" class="busy">{ "Warming up: the first steps compile the GPU kernels…" }</p>
                         }
@@ -928,7 +1049,7 @@ pub fn App() -> Html {
                         share_url={state.share_url.clone()}
                         {on_save} {on_open} {on_export} {on_share} {on_start_over}
                     />
-                    <BackendStatus backend={state.backend.clone()} probe={state.probe.clone()} {on_switch} />
+                    <BackendStatus backend={state.backend.clone()} cpu_probe={state.cpu_probe.clone()} webgpu={state.webgpu.clone()} {on_switch} />
                 </div>
                 <div class="column">
                     <section class="card explore" aria-label="Latent space">

@@ -1,8 +1,9 @@
 //! Picks the compute backend: WebGPU when the browser gives an adapter, else burn's CPU backend.
+//!
+//! The page only asks the browser whether there is an adapter: its own module is built without
+//! WebGPU. Training on WebGPU runs in the WebGPU trainer (`vae-trainer-webgpu`, loaded by the
+//! training worker on first use), which starts burn's wgpu runtime with `init_webgpu`.
 
-use std::cell::RefCell;
-
-use burn::tensor::{Device, wgpu as backend};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::now_ms;
@@ -18,95 +19,105 @@ pub enum BackendKind {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Backend {
-    pub device: Device,
     pub kind: BackendKind,
     pub init_ms: f64,
 }
 
-impl PartialEq for Backend {
-    fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind
-    }
+/// The page's choice of where sessions run: the CPU (the page's own module), or WebGPU (the
+/// WebGPU trainer module).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Engine {
+    Cpu,
+    WebGpu,
 }
 
-thread_local! {
-    /// burn's wgpu runtime can be initialised once per page: keep the device it gave.
-    static WEBGPU: RefCell<Option<(Device, String)>> = const { RefCell::new(None) };
+fn get(object: &JsValue, key: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(object, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
-fn browser_has_webgpu() -> bool {
-    web_sys::window()
-        .map(|w| js_sys::Reflect::has(&w.navigator(), &JsValue::from_str("gpu")).unwrap_or(false))
-        .unwrap_or(false)
-}
-
-/// The browser's own words for its adapter (`GPUAdapter.info`): wgpu's `AdapterInfo` is empty
-/// on the web.
-async fn browser_adapter_info() -> Option<String> {
-    let get =
-        |object: &JsValue, key: &str| js_sys::Reflect::get(object, &JsValue::from_str(key)).ok();
-    let navigator = web_sys::window()?.navigator();
-    let gpu = get(&navigator, "gpu")?;
-    let request: js_sys::Function = get(&gpu, "requestAdapter")?.dyn_into().ok()?;
-    let promise: js_sys::Promise = request.call0(&gpu).ok()?.dyn_into().ok()?;
-    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
-    let info = get(&adapter, "info")?;
+/// The browser's own words for its adapter (`GPUAdapter.info`; wgpu's `AdapterInfo` is empty on
+/// the web), on the page or in a worker. `Err` says why there is none.
+pub async fn browser_adapter() -> Result<String, String> {
+    let gpu = get(&js_sys::global(), "navigator")
+        .and_then(|navigator| get(&navigator, "gpu"))
+        .ok_or("this browser has no WebGPU")?;
+    let request: js_sys::Function = get(&gpu, "requestAdapter")
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or("this browser has no WebGPU")?;
+    let promise: js_sys::Promise = request
+        .call0(&gpu)
+        .ok()
+        .and_then(|p| p.dyn_into().ok())
+        .ok_or("the browser could not look for a WebGPU adapter")?;
+    let adapter = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .ok()
+        .filter(|a| !a.is_null() && !a.is_undefined())
+        .ok_or("the browser offers no WebGPU adapter")?;
+    let info = get(&adapter, "info").unwrap_or(JsValue::UNDEFINED);
     let parts: Vec<String> = ["vendor", "architecture", "description"]
         .iter()
         .filter_map(|key| get(&info, key)?.as_string())
         .filter(|s| !s.is_empty())
         .collect();
+    let name = if parts.is_empty() {
+        "an unnamed adapter".to_string()
+    } else {
+        parts.join(" · ")
+    };
     let fallback = get(&info, "isFallbackAdapter").and_then(|v| v.as_bool()) == Some(true);
-    (!parts.is_empty()).then(|| {
-        let name = parts.join(" · ");
-        if fallback {
-            format!("{name} (software fallback adapter)")
-        } else {
-            name
-        }
+    Ok(if fallback {
+        format!("{name} (software fallback adapter)")
+    } else {
+        name
     })
 }
 
-/// WebGPU unless `prefer_gpu` is false or it is unavailable; never fails.
+/// WebGPU unless `prefer_gpu` is false or the browser has no adapter; never fails.
 pub async fn init(prefer_gpu: bool) -> Backend {
     let start = now_ms();
-    let cpu = |reason: String| Backend {
-        device: Device::flex(),
-        kind: BackendKind::Cpu { reason },
-        init_ms: now_ms() - start,
+    let kind = if prefer_gpu {
+        match browser_adapter().await {
+            Ok(adapter) => BackendKind::WebGpu { adapter },
+            Err(reason) => BackendKind::Cpu { reason },
+        }
+    } else {
+        BackendKind::Cpu {
+            reason: "CPU chosen".into(),
+        }
     };
-    if !prefer_gpu {
-        return cpu("CPU chosen".into());
+    Backend {
+        kind,
+        init_ms: now_ms() - start,
     }
-    if let Some((device, adapter)) = WEBGPU.with_borrow(|w| w.clone()) {
-        return Backend {
-            device,
-            kind: BackendKind::WebGpu { adapter },
-            init_ms: 0.0,
-        };
+}
+
+/// In the WebGPU trainer: starts burn's wgpu runtime (once per worker) and names the adapter.
+#[cfg(feature = "wgpu")]
+pub async fn init_webgpu() -> Result<(burn::tensor::Device, String), String> {
+    use std::cell::RefCell;
+
+    use burn::tensor::{Device, wgpu::WgpuInitError};
+
+    thread_local! {
+        // burn's wgpu runtime can be initialised once per worker: keep the device it gave.
+        static WEBGPU: RefCell<Option<(Device, String)>> = const { RefCell::new(None) };
     }
-    if !browser_has_webgpu() {
-        return cpu("this browser has no WebGPU".into());
+    if let Some(started) = WEBGPU.with_borrow(Clone::clone) {
+        return Ok(started);
     }
-    match Device::wgpu_options().init_with_setup_async().await {
-        Ok((device, setup)) => {
-            let info = setup.adapter.get_info();
-            let adapter = match browser_adapter_info().await {
-                Some(described) => described,
-                None => format!("{:?} adapter", info.device_type),
-            };
-            WEBGPU.with_borrow_mut(|w| *w = Some((device.clone(), adapter.clone())));
-            Backend {
-                device,
-                kind: BackendKind::WebGpu { adapter },
-                init_ms: now_ms() - start,
-            }
+    let adapter = browser_adapter().await?;
+    let device = match Device::wgpu_options().init_with_setup_async().await {
+        Ok((device, _)) => device,
+        Err(WgpuInitError::AdapterUnavailable { .. }) => {
+            return Err("the browser offers no WebGPU adapter to workers".into());
         }
-        Err(backend::WgpuInitError::AdapterUnavailable { .. }) => {
-            cpu("the browser offers no WebGPU adapter".into())
-        }
-        Err(error) => cpu(format!("WebGPU could not start: {error}")),
-    }
+        Err(error) => return Err(format!("WebGPU could not start: {error}")),
+    };
+    WEBGPU.with_borrow_mut(|w| *w = Some((device.clone(), adapter.clone())));
+    Ok((device, adapter))
 }

@@ -15,7 +15,7 @@ use crate::data::{
 use crate::vae::{Checkpoint, VaeConfig};
 
 /// The first real computation on the chosen backend.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Probe {
     Done {
         first_ms: f64,

@@ -22,13 +22,18 @@ use wasm_bindgen::JsCast;
 /// In the training worker (the same module, without a window) there is nothing to mount.
 pub fn start() {
     if web_sys::window().is_none() {
-        return worker::start_in_worker();
+        return start_worker();
     }
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         show_fatal(&info.to_string());
     }));
     yew::Renderer::<app::App>::new().render();
+}
+
+/// The training worker's start: it waits for the page's messages (`worker::worker_message`).
+pub fn start_worker() {
+    worker::start_in_worker();
 }
 
 fn show_fatal(message: &str) {

@@ -1,7 +1,8 @@
 //! The training session: one async task that owns the trainer and the data, takes commands from
-//! the page, and reports back. On the CPU it runs in the training worker (`worker.rs`), so a step
-//! never holds up the page; on WebGPU, where a step is mostly waiting for the GPU, it runs on the
-//! page's thread and yields to the event loop after every step.
+//! the page, and reports back. It runs in a training worker (`worker.rs`), so a step never holds
+//! up the page: the page's own module on the CPU, the WebGPU trainer module on WebGPU. Where the
+//! browser cannot start a worker, CPU sessions run on the page's thread, yielding to the event
+//! loop after every step.
 
 use std::rc::Rc;
 
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen_futures::spawn_local;
 use yew::Callback;
 
+use super::backend::Engine;
 use super::{now_ms, worker};
 use crate::data::{Batches, ImageSet};
 use crate::vae::{Checkpoint, Hyper, StepReport, Trainer, Vae, VaeConfig, to_cpu};
@@ -121,7 +123,6 @@ impl Session {
 }
 
 pub struct Setup {
-    pub device: Device,
     pub config: VaeConfig,
     pub hyper: Hyper,
     pub seed: u64,
@@ -131,36 +132,43 @@ pub struct Setup {
     pub start_from: Option<Rc<Checkpoint>>,
 }
 
-/// Starts a session: in the training worker on the CPU (unless the browser cannot start one),
-/// here on WebGPU.
-pub fn start(setup: Setup, events: Callback<Event>) -> Session {
-    if setup.device == Device::flex()
-        && let Some(session) = worker::start(&setup, events.clone())
-    {
+/// Starts a session in the engine's training worker. Without a worker, a CPU session runs here;
+/// a WebGPU one cannot (the page's module has no WebGPU) and fails.
+pub fn start(setup: Setup, engine: Engine, events: Callback<Event>) -> Session {
+    if let Some(session) = worker::start(&setup, engine, events.clone()) {
         return Session::InWorker(session);
     }
     let (commands, inbox) = unbounded();
-    spawn_local(run(setup, inbox, events));
+    match engine {
+        Engine::Cpu => spawn_local(run(setup, Device::flex(), inbox, events)),
+        Engine::WebGpu => events.emit(Event::Failed("the WebGPU trainer is not running".into())),
+    }
     Session::Here(commands)
 }
 
-/// The session's task: ends when the inbox closes.
-pub async fn run(setup: Setup, mut inbox: UnboundedReceiver<Command>, events: Callback<Event>) {
+/// The session's task on `device`: ends when the inbox closes.
+pub async fn run(
+    setup: Setup,
+    device: Device,
+    mut inbox: UnboundedReceiver<Command>,
+    events: Callback<Event>,
+) {
     let trainer = match setup.start_from {
         Some(checkpoint) => {
             let mut checkpoint = (*checkpoint).clone();
             // The page's settings, not the ones the file was trained with.
             checkpoint.hyper = setup.hyper;
-            // burn rebuilds optimizer state on `Device::default()`, which in this build is
-            // WebGPU — uninitialised on the CPU path, where loading it panics. The page
-            // carries on with fresh Adam moments instead (weights, step and RNG are exact).
+            // burn rebuilds optimizer state on `Device::default()`, not on the session's device
+            // (it panicked on the CPU path when the page's module had WebGPU). The page carries
+            // on with fresh Adam moments instead (weights, step and RNG are exact).
             checkpoint.forget_optimizers();
             checkpoint
-                .into_trainer(setup.seed, &setup.device)
+                .into_trainer(setup.seed, &device)
                 .map_err(|e| e.to_string())
         }
-        None => Trainer::new(setup.config, setup.hyper, setup.seed, &setup.device)
-            .map_err(|e| e.to_string()),
+        None => {
+            Trainer::new(setup.config, setup.hyper, setup.seed, &device).map_err(|e| e.to_string())
+        }
     };
     let mut trainer = match trainer {
         Ok(trainer) => trainer,

@@ -1,11 +1,14 @@
-//! The training worker: on the CPU backend a training step takes tens of milliseconds of compute,
+//! The training workers: on the CPU backend a training step takes tens of milliseconds of compute,
 //! and on the page's thread every drag waited behind it. Here a Web Worker runs the session
-//! (`session::run`, the same code as on WebGPU) on the other core, and the page keeps only what
-//! it draws from: a CPU copy of the weights, refreshed from the flat values the worker sends.
+//! (`session::run`) on the other core, and the page keeps only what it draws from: a CPU copy of
+//! the weights, refreshed from the flat values the worker sends.
 //!
-//! The worker runs this same wasm module — the page hands it its compiled `WebAssembly.Module`,
-//! so nothing is downloaded or compiled twice. Messages are a JSON `Wire` value plus typed arrays
-//! (pixels, weights, model files), which are transferred, not copied.
+//! There is one worker per engine. The CPU worker runs this same wasm module — the page hands it
+//! its compiled `WebAssembly.Module`, so nothing is downloaded or compiled twice. The WebGPU
+//! worker runs the WebGPU trainer (`vae-trainer-webgpu`, the same crate built with WebGPU), which
+//! it fetches the first time the user trains on WebGPU: the page itself carries no WebGPU code.
+//! Messages are a JSON `Wire` value plus typed arrays (pixels, weights, model files), which are
+//! transferred, not copied.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -21,6 +24,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use yew::Callback;
 
+use super::backend::Engine;
+use super::loaders::Probe;
+use super::now_ms;
 use super::session::{self, Command, Event, PlanePoint, Setup};
 use crate::data::{ImageSet, ImageShape};
 use crate::vae::{Checkpoint, Hyper, StepReport, Vae, VaeConfig, read_weights, with_weights};
@@ -33,9 +39,16 @@ extern "C" {
     static GLUE_URL: String;
 }
 
+/// The WebGPU trainer's glue and module, beside the page's (Trunk names workers' files after
+/// their binary, without a hash).
+const WEBGPU_GLUE: &str = "vae-trainer-webgpu.js";
+const WEBGPU_WASM: &str = "vae-trainer-webgpu_bg.wasm";
+
 /// Page → worker.
 #[derive(Debug, Serialize, Deserialize)]
 enum ToWorker {
+    /// WebGPU trainer only: start WebGPU and run the probe, answered by `Ready`.
+    Init,
     /// A new session (the previous one ends). The data's pixels and labels come along only when
     /// the worker does not have data set `data` yet; a model file when `start_from`.
     Start {
@@ -69,6 +82,17 @@ enum FromWorker {
     Captured(u64, u64, Result<(), String>),
     /// The worker panicked: every session has ended.
     Panicked(String),
+    Ready(Result<WebGpuReady, String>),
+}
+
+/// The WebGPU trainer is up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebGpuReady {
+    pub adapter: String,
+    /// From the page's request to a working WebGPU device in the worker, module loading included.
+    pub start_ms: f64,
+    /// The first computation (compiling the decoder's kernels) and a warm one.
+    pub probe: Probe,
 }
 
 /// The typed arrays a message can carry.
@@ -127,8 +151,9 @@ fn unpack<T: for<'de> Deserialize<'de>>(message: &JsValue) -> Result<(T, Payload
 // ---------------------------------------------------------------------------------------------
 // The page's side.
 
-/// A session running in the worker; ends it when dropped.
+/// A session running in a worker; ends it when dropped.
 pub struct Session {
+    engine: Engine,
     id: u64,
 }
 
@@ -140,7 +165,7 @@ impl Session {
             Command::Step => ToWorker::Step(id),
             Command::Hyper(hyper) => ToWorker::Hyper(id, hyper),
             Command::Capture(reply) => {
-                let capture = with_link(|link| {
+                let capture = with_link(self.engine, |link| {
                     link.next_id += 1;
                     let capture = link.next_id;
                     if let Some(remote) = link.sessions.get_mut(&id) {
@@ -154,15 +179,15 @@ impl Session {
                 }
             }
         };
-        post_to_worker(&wire, Payload::default());
+        post_to_worker(self.engine, &wire, Payload::default());
     }
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
         let id = self.id;
-        with_link(|link| link.sessions.remove(&id));
-        post_to_worker(&ToWorker::Stop(id), Payload::default());
+        with_link(self.engine, |link| link.sessions.remove(&id));
+        post_to_worker(self.engine, &ToWorker::Stop(id), Payload::default());
     }
 }
 
@@ -181,26 +206,52 @@ struct Link {
     next_id: u64,
     /// The data set the worker holds, so that a new session on the same data sends no pixels.
     data: Option<(Weak<ImageSet>, u64)>,
+    /// Waiting for the WebGPU trainer's `Ready`, and since when (ms).
+    starting: Vec<(oneshot::Sender<Result<WebGpuReady, String>>, f64)>,
 }
 
 thread_local! {
-    /// The page's one worker, started with the first CPU session. `Err` once it could not start
-    /// or has failed: sessions then run on the page's thread.
-    static LINK: RefCell<Option<Result<Link, ()>>> = const { RefCell::new(None) };
+    /// The page's workers, each started when first needed. `Err` (why) once one could not
+    /// start or has failed: CPU sessions then run on the page's thread.
+    static LINKS: RefCell<HashMap<Engine, Result<Link, String>>> = RefCell::new(HashMap::new());
 }
 
-/// Runs `f` on the worker's link, if it is up. `f` must not emit events: a yew callback may
+/// Runs `f` on the engine's link, if it is up. `f` must not emit events: a yew callback may
 /// start a session, which needs the link again.
-fn with_link<T>(f: impl FnOnce(&mut Link) -> T) -> Option<T> {
-    LINK.with_borrow_mut(|link| match link {
+fn with_link<T>(engine: Engine, f: impl FnOnce(&mut Link) -> T) -> Option<T> {
+    LINKS.with_borrow_mut(|links| match links.get_mut(&engine) {
         Some(Ok(link)) => Some(f(link)),
         _ => None,
     })
 }
 
-fn post_to_worker(wire: &ToWorker, payload: Payload) {
+/// The engine's link, started if need be: `Err` says why there is none.
+fn ensure_link(engine: Engine) -> Result<(), String> {
+    if LINKS.with_borrow(|links| !links.contains_key(&engine)) {
+        let link = spawn(engine)
+            .map(|worker| Link {
+                worker,
+                sessions: HashMap::new(),
+                next_id: 0,
+                data: None,
+                starting: Vec::new(),
+            })
+            .map_err(|error| format!("the training worker could not start ({error:?})"));
+        if let Err(error) = &link {
+            web_sys::console::warn_1(&error.into());
+        }
+        LINKS.with_borrow_mut(|links| links.insert(engine, link));
+    }
+    LINKS.with_borrow(|links| match links.get(&engine) {
+        Some(Ok(_)) => Ok(()),
+        Some(Err(error)) => Err(error.clone()),
+        None => Err("the training worker could not start".into()),
+    })
+}
+
+fn post_to_worker(engine: Engine, wire: &ToWorker, payload: Payload) {
     let sent = pack(wire, payload).and_then(|(message, transfer)| {
-        with_link(|link| {
+        with_link(engine, |link| {
             link.worker
                 .post_message_with_transfer(&message, &transfer)
                 .map_err(|e| format!("{e:?}"))
@@ -214,25 +265,22 @@ fn post_to_worker(wire: &ToWorker, payload: Payload) {
     }
 }
 
-/// Starts `setup` in the worker (starting the worker first, if need be); `None` when the browser
-/// cannot run one, and the caller runs the session itself.
-pub fn start(setup: &Setup, events: Callback<Event>) -> Option<Session> {
-    if LINK.with_borrow(Option::is_none) {
-        let link = spawn().map(|worker| Link {
-            worker,
-            sessions: HashMap::new(),
-            next_id: 0,
-            data: None,
-        });
-        let link = link.map_err(|error| {
-            web_sys::console::warn_1(
-                &format!("no training worker ({error:?}): training runs on the page's thread")
-                    .into(),
-            );
-        });
-        LINK.with_borrow_mut(|l| *l = Some(link));
-    }
-    let (id, data_id, send_data) = with_link(|link| {
+/// Starts the WebGPU trainer (its worker and module, the first time) and WebGPU in it.
+pub async fn start_webgpu() -> Result<WebGpuReady, String> {
+    ensure_link(Engine::WebGpu)?;
+    let (reply, answer) = oneshot::channel();
+    with_link(Engine::WebGpu, |link| link.starting.push((reply, now_ms())));
+    post_to_worker(Engine::WebGpu, &ToWorker::Init, Payload::default());
+    answer
+        .await
+        .map_err(|_| "the WebGPU trainer stopped".to_string())?
+}
+
+/// Starts `setup` in the engine's worker (starting the worker first, if need be); `None` when
+/// the browser cannot run one.
+pub fn start(setup: &Setup, engine: Engine, events: Callback<Event>) -> Option<Session> {
+    ensure_link(engine).ok()?;
+    let (id, data_id, send_data) = with_link(engine, |link| {
         link.next_id += 1;
         let id = link.next_id;
         link.sessions.insert(
@@ -280,13 +328,25 @@ pub fn start(setup: &Setup, events: Callback<Event>) -> Option<Session> {
         shape: setup.data.shape,
         start_from: setup.start_from.is_some(),
     };
-    post_to_worker(&wire, payload);
-    Some(Session { id })
+    post_to_worker(engine, &wire, payload);
+    Some(Session { engine, id })
 }
 
-fn spawn() -> Result<web_sys::Worker, JsValue> {
-    let glue = serde_json::to_string(&GLUE_URL.with(String::clone))
-        .map_err(|e| JsValue::from_str(&e.to_string()))?;
+fn spawn(engine: Engine) -> Result<web_sys::Worker, JsValue> {
+    let page_glue = GLUE_URL.with(String::clone);
+    let beside_page = |file: &str| -> Result<String, JsValue> {
+        Ok(web_sys::Url::new_with_base(file, &page_glue)?.href())
+    };
+    // The CPU worker instantiates the page's own compiled module; the WebGPU one fetches its own.
+    let (glue, module, name) = match engine {
+        Engine::Cpu => (page_glue.clone(), wasm_bindgen::module(), "trainer"),
+        Engine::WebGpu => (
+            beside_page(WEBGPU_GLUE)?,
+            JsValue::from(beside_page(WEBGPU_WASM)?),
+            "webgpu-trainer",
+        ),
+    };
+    let glue = serde_json::to_string(&glue).map_err(|e| JsValue::from_str(&e.to_string()))?;
     // The first message is the module; messages that arrive while it instantiates wait in
     // `early`, in order.
     let script = format!(
@@ -314,37 +374,44 @@ self.onmessage = (event) => {{
     let url = web_sys::Url::create_object_url_with_blob(&blob)?;
     let options = web_sys::WorkerOptions::new();
     options.set_type(web_sys::WorkerType::Module);
-    options.set_name("trainer");
+    options.set_name(name);
     let worker = web_sys::Worker::new_with_options(&url, &options)?;
     let on_message =
-        Closure::<dyn Fn(web_sys::MessageEvent)>::new(|event: web_sys::MessageEvent| {
-            on_worker_message(event.data())
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            on_worker_message(engine, event.data())
         });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    let on_error = Closure::<dyn Fn(web_sys::ErrorEvent)>::new(|event: web_sys::ErrorEvent| {
-        worker_failed(format!("the training worker failed: {}", event.message()))
-    });
+    let on_error =
+        Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
+            worker_failed(
+                engine,
+                format!("the training worker failed: {}", event.message()),
+            )
+        });
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     // They live as long as the worker, which lives as long as the page.
     on_message.forget();
     on_error.forget();
-    worker.post_message(&wasm_bindgen::module())?;
+    worker.post_message(&module)?;
     Ok(worker)
 }
 
-/// The worker is gone: its sessions fail, and later sessions run on the page's thread.
-fn worker_failed(error: String) {
+/// The worker is gone: its sessions fail, and later CPU sessions run on the page's thread.
+fn worker_failed(engine: Engine, error: String) {
     web_sys::console::error_1(&error.clone().into());
-    let link = LINK.with_borrow_mut(|link| link.replace(Err(())));
+    let link = LINKS.with_borrow_mut(|links| links.insert(engine, Err(error.clone())));
     if let Some(Ok(link)) = link {
         link.worker.terminate();
+        for (reply, _) in link.starting {
+            let _ = reply.send(Err(error.clone()));
+        }
         for remote in link.sessions.into_values() {
             remote.events.emit(Event::Failed(error.clone()));
         }
     }
 }
 
-fn on_worker_message(message: JsValue) {
+fn on_worker_message(engine: Engine, message: JsValue) {
     let (wire, payload) = match unpack::<FromWorker>(&message) {
         Ok(unpacked) => unpacked,
         Err(error) => {
@@ -353,18 +420,30 @@ fn on_worker_message(message: JsValue) {
             );
         }
     };
-    let session = match &wire {
-        FromWorker::Panicked(error) => return worker_failed(error.clone()),
+    let session = match wire {
+        FromWorker::Panicked(error) => return worker_failed(engine, error),
+        FromWorker::Ready(result) => {
+            let waiting = with_link(engine, |link| std::mem::take(&mut link.starting));
+            for (reply, since) in waiting.unwrap_or_default() {
+                let result = result.clone().map(|ready| WebGpuReady {
+                    start_ms: now_ms() - since,
+                    ..ready
+                });
+                // The page may have stopped waiting.
+                let _ = reply.send(result);
+            }
+            return;
+        }
         FromWorker::Model(id)
         | FromWorker::Points(id, _)
         | FromWorker::Stepped(id, ..)
         | FromWorker::HeldOut(id, ..)
         | FromWorker::Running(id, _)
         | FromWorker::Failed(id, _)
-        | FromWorker::Captured(id, ..) => *id,
+        | FromWorker::Captured(id, ..) => id,
     };
     // Events of a session that has ended are dropped.
-    let Some((events, config, model)) = with_link(|link| {
+    let Some((events, config, model)) = with_link(engine, |link| {
         link.sessions
             .get(&session)
             .map(|r| (r.events.clone(), r.config.clone(), r.model.clone()))
@@ -386,7 +465,7 @@ fn on_worker_message(message: JsValue) {
             match template.and_then(|t| with_weights(&*t, &weights).map_err(|e| e.to_string())) {
                 Ok(model) => {
                     let model = Rc::new(model);
-                    with_link(|link| {
+                    with_link(engine, |link| {
                         if let Some(remote) = link.sessions.get_mut(&session) {
                             remote.model = Some(model.clone());
                         }
@@ -402,7 +481,7 @@ fn on_worker_message(message: JsValue) {
         FromWorker::Running(_, running) => Event::Running(running),
         FromWorker::Failed(_, error) => Event::Failed(error),
         FromWorker::Captured(_, capture, result) => {
-            let reply = with_link(|link| {
+            let reply = with_link(engine, |link| {
                 link.sessions
                     .get_mut(&session)
                     .and_then(|remote| remote.captures.remove(&capture))
@@ -418,7 +497,7 @@ fn on_worker_message(message: JsValue) {
             }
             return;
         }
-        FromWorker::Panicked(_) => return,
+        FromWorker::Panicked(_) | FromWorker::Ready(_) => return,
     };
     events.emit(event);
 }
@@ -430,10 +509,36 @@ struct Here {
     /// The running session's id and inbox.
     session: Option<(u64, UnboundedSender<Command>)>,
     data: Option<(u64, Rc<ImageSet>)>,
+    /// Where sessions train: WebGPU once `Init` has started it, else the CPU.
+    device: Option<Device>,
 }
 
 thread_local! {
-    static HERE: RefCell<Here> = const { RefCell::new(Here { session: None, data: None }) };
+    static HERE: RefCell<Here> = const {
+        RefCell::new(Here {
+            session: None,
+            data: None,
+            device: None,
+        })
+    };
+}
+
+/// Starts WebGPU in the WebGPU trainer and compiles the decoder's kernels (the probe).
+#[cfg(feature = "wgpu")]
+async fn init_here() -> Result<WebGpuReady, String> {
+    let (device, adapter) = super::backend::init_webgpu().await?;
+    let probe = super::loaders::probe(&device).await;
+    HERE.with_borrow_mut(|here| here.device = Some(device));
+    Ok(WebGpuReady {
+        adapter,
+        start_ms: 0.0,
+        probe,
+    })
+}
+
+#[cfg(not(feature = "wgpu"))]
+async fn init_here() -> Result<WebGpuReady, String> {
+    Err("this module was built without WebGPU".into())
 }
 
 /// In the worker, instead of mounting the page: a panic ends every session, so the page hears
@@ -479,6 +584,10 @@ pub fn worker_message(message: JsValue) {
         })
     };
     match wire {
+        ToWorker::Init => spawn_local(async {
+            let ready = init_here().await;
+            post_to_page(&FromWorker::Ready(ready), Payload::default());
+        }),
         ToWorker::Start {
             session,
             config,
@@ -618,13 +727,15 @@ fn start_here(
     // The previous session's inbox closes here, which ends its task.
     HERE.with_borrow_mut(|here| here.session = Some((session, commands)));
     let setup = Setup {
-        device: Device::flex(),
         config,
         hyper,
         seed,
         data,
         start_from,
     };
-    spawn_local(session::run(setup, inbox, events));
+    let device = HERE
+        .with_borrow(|here| here.device.clone())
+        .unwrap_or_else(Device::flex);
+    spawn_local(session::run(setup, device, inbox, events));
     Ok(())
 }

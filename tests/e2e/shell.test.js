@@ -23,13 +23,32 @@ async function openShell(browser) {
   return { backend, firstMs, warmMs };
 }
 
-test('WebGPU run: the page reports the WebGPU backend and computes on it', async () => {
+test('WebGPU run: the page reports the WebGPU backend, loads its trainer on the first step and computes on it', async () => {
   const browser = await launch({ webgpu: true });
+  const { page } = browser;
+  const trainerFetches = [];
+  page.on('request', (request) => {
+    if (request.url().includes('vae-trainer-webgpu')) trainerFetches.push(request.url());
+  });
   try {
-    const { backend, firstMs, warmMs } = await openShell(browser);
+    const { backend } = await openShell(browser);
     assert.equal(backend, 'webgpu');
+    assert.equal(await page.locator('#fallback-notice').count(), 0);
+    // Exploring needs no WebGPU: its trainer is not downloaded until the user trains.
+    await page.waitForSelector('#train:not([disabled])', { timeout: READY_MS });
+    assert.equal(await page.getAttribute('#probe', 'data-state'), 'not-loaded');
+    assert.deepEqual(trainerFetches, [], 'the WebGPU trainer should not load before training');
+
+    const before = Number(await page.textContent('#step-count'));
+    await page.click('#step');
+    await page.waitForSelector('#probe[data-first-ms]', { timeout: READY_MS });
+    await page.waitForFunction((n) => Number(document.querySelector('#step-count').textContent) > n, before, { timeout: READY_MS });
+    const firstMs = Number(await page.getAttribute('#probe', 'data-first-ms'));
+    const warmMs = Number(await page.getAttribute('#probe', 'data-warm-ms'));
+    console.log(`[webgpu] trainer: ${await page.textContent('#backend-card')}`);
     assert.ok(firstMs > 0 && warmMs > 0, 'the probe should report its times');
-    assert.equal(await browser.page.locator('#fallback-notice').count(), 0);
+    assert.ok(trainerFetches.some((url) => url.endsWith('.wasm')), 'the first step should load the WebGPU trainer');
+    assert.ok(page.workers().some((w) => w.url().startsWith('blob:')), 'the WebGPU trainer runs in a worker');
     await browser.screenshot('shell-webgpu');
 
     // The user can switch to the CPU; the page recomputes there.

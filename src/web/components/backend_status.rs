@@ -2,11 +2,21 @@ use yew::prelude::*;
 
 use crate::web::backend::{Backend, BackendKind};
 use crate::web::loaders::Probe;
+use crate::web::worker::WebGpuReady;
+
+/// The WebGPU trainer module: fetched the first time the user trains on WebGPU.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WebGpuTrainer {
+    NotLoaded,
+    Loading,
+    Ready(WebGpuReady),
+}
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub backend: Option<Backend>,
-    pub probe: Option<Probe>,
+    pub cpu_probe: Option<Probe>,
+    pub webgpu: WebGpuTrainer,
     pub on_switch: Callback<bool>,
 }
 
@@ -34,7 +44,7 @@ pub fn BackendStatus(props: &Props) -> Html {
         Callback::from(move |_| on_switch.emit(!on_gpu))
     };
     html! {
-        <section class="card">
+        <section id="backend-card" class="card">
             <p id="backend" data-backend={name.to_lowercase()}>
                 <strong>{ format!("Backend: {name}") }</strong>
                 <span class="detail">{ format!(" — {detail}") }</span>
@@ -44,19 +54,27 @@ pub fn BackendStatus(props: &Props) -> Html {
                     { format!("Running on the CPU fallback: {reason}. Training is slower.") }
                 </p>
             }
-            <p class="detail">{ format!("Backend started in {:.0} ms.", backend.init_ms) }</p>
             {
-                match &props.probe {
-                    None => html! { <p id="probe" class="busy">{ "Running a first computation…" }</p> },
-                    Some(Probe::Done { first_ms, warm_ms, checksum }) => html! {
-                        <p id="probe" data-first-ms={format!("{first_ms:.1}")} data-warm-ms={format!("{warm_ms:.1}")}>
-                            { format!(
-                                "Decoding a 20×20 grid with VAE-MLP-2: first {first_ms:.0} ms (includes shader compilation), then {warm_ms:.1} ms. Checksum {checksum:.3}."
-                            ) }
+                match (on_gpu, &props.webgpu) {
+                    (false, _) => html! {
+                        <>
+                            <p class="detail">{ format!("Backend started in {:.0} ms.", backend.init_ms) }</p>
+                            { probe(props.cpu_probe.as_ref()) }
+                        </>
+                    },
+                    (true, WebGpuTrainer::NotLoaded) => html! {
+                        <p id="probe" class="detail" data-state="not-loaded">
+                            { "The WebGPU trainer loads the first time you train (about 3 MB, once); until then the CPU draws and encodes." }
                         </p>
                     },
-                    Some(Probe::Failed(message)) => html! {
-                        <p id="probe" class="error" role="alert">{ format!("The first computation failed: {message}") }</p>
+                    (true, WebGpuTrainer::Loading) => html! {
+                        <p id="probe" class="busy" data-state="loading">{ "Loading the WebGPU trainer and compiling its kernels…" }</p>
+                    },
+                    (true, WebGpuTrainer::Ready(ready)) => html! {
+                        <>
+                            <p class="detail">{ format!("The WebGPU trainer started in {:.0} ms (download, WebGPU and the first computation).", ready.start_ms) }</p>
+                            { probe(Some(&ready.probe)) }
+                        </>
                     },
                 }
             }
@@ -64,5 +82,26 @@ pub fn BackendStatus(props: &Props) -> Html {
                 { if on_gpu { "Use the CPU instead" } else { "Try WebGPU" } }
             </button>
         </section>
+    }
+}
+
+/// The first computation's times, or why it failed.
+fn probe(probe: Option<&Probe>) -> Html {
+    match probe {
+        None => html! { <p id="probe" class="busy">{ "Running a first computation…" }</p> },
+        Some(Probe::Done {
+            first_ms,
+            warm_ms,
+            checksum,
+        }) => html! {
+            <p id="probe" data-first-ms={format!("{first_ms:.1}")} data-warm-ms={format!("{warm_ms:.1}")}>
+                { format!(
+                    "Decoding a 20×20 grid with VAE-MLP-2: first {first_ms:.0} ms (includes shader compilation), then {warm_ms:.1} ms. Checksum {checksum:.3}."
+                ) }
+            </p>
+        },
+        Some(Probe::Failed(message)) => html! {
+            <p id="probe" class="error" role="alert">{ format!("The first computation failed: {message}") }</p>
+        },
     }
 }

@@ -11,7 +11,7 @@ mod loss_chart;
 mod manifold;
 mod model_panel;
 
-pub use backend_status::BackendStatus;
+pub use backend_status::{BackendStatus, WebGpuTrainer};
 pub use controls::Controls;
 pub use data_panel::{DataPanel, DataStatus, Dataset};
 pub use decoded_view::DecodedView;
