@@ -13,12 +13,13 @@ async function openShell(browser) {
   await page.goto(server.url);
   await page.waitForSelector('main[data-ready="true"]', { timeout: READY_MS });
   const backend = await page.getAttribute('#backend', 'data-backend');
+  // The CPU's first computation; on WebGPU it waits for the trainer (loaded on first training).
   const probe = page.locator('#probe');
   const firstMs = Number(await probe.getAttribute('data-first-ms'));
   const warmMs = Number(await probe.getAttribute('data-warm-ms'));
   console.log(
     `[${backend}] ready after ${Date.now() - started} ms; ${await page.textContent('#backend')}; ` +
-      `first decode ${firstMs} ms, warm ${warmMs} ms`,
+      (firstMs ? `first decode ${firstMs} ms, warm ${warmMs} ms` : await probe.textContent()),
   );
   return { backend, firstMs, warmMs };
 }
