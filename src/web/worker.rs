@@ -40,7 +40,7 @@ extern "C" {
 }
 
 /// The WebGPU trainer's glue and module, beside the page's (Trunk names workers' files after
-/// their binary, without a hash).
+/// their binary).
 const WEBGPU_GLUE: &str = "vae-trainer-webgpu.js";
 const WEBGPU_WASM: &str = "vae-trainer-webgpu_bg.wasm";
 
@@ -334,8 +334,13 @@ pub fn start(setup: &Setup, engine: Engine, events: Callback<Event>) -> Option<S
 
 fn spawn(engine: Engine) -> Result<web_sys::Worker, JsValue> {
     let page_glue = GLUE_URL.with(String::clone);
+    // Trunk names the trainer's files without a hash: the page's own hashed glue name, as a query,
+    // keeps a cached trainer from an older build (with other messages) from being used.
     let beside_page = |file: &str| -> Result<String, JsValue> {
-        Ok(web_sys::Url::new_with_base(file, &page_glue)?.href())
+        let url = web_sys::Url::new_with_base(file, &page_glue)?;
+        let build = page_glue.rsplit('/').next().unwrap_or_default();
+        url.search_params().set("page", build);
+        Ok(url.href())
     };
     // The CPU worker instantiates the page's own compiled module; the WebGPU one fetches its own.
     let (glue, module, name) = match engine {
@@ -381,13 +386,14 @@ self.onmessage = (event) => {{
             on_worker_message(engine, event.data())
         });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    let on_error =
-        Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
-            worker_failed(
-                engine,
-                format!("the training worker failed: {}", event.message()),
-            )
-        });
+    // An `ErrorEvent` for an uncaught exception, a plain `Event` when its script cannot load.
+    let on_error = Closure::<dyn Fn(JsValue)>::new(move |event: JsValue| {
+        let message = Reflect::get(&event, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_else(|| "its code could not be loaded".into());
+        worker_failed(engine, format!("the training worker failed: {message}"))
+    });
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     // They live as long as the worker, which lives as long as the page.
     on_message.forget();

@@ -48,7 +48,7 @@ test('WebGPU run: the page reports the WebGPU backend, loads its trainer on the 
     const warmMs = Number(await page.getAttribute('#probe', 'data-warm-ms'));
     console.log(`[webgpu] trainer: ${await page.textContent('#backend-card')}`);
     assert.ok(firstMs > 0 && warmMs > 0, 'the probe should report its times');
-    assert.ok(trainerFetches.some((url) => url.endsWith('.wasm')), 'the first step should load the WebGPU trainer');
+    assert.ok(trainerFetches.some((url) => new URL(url).pathname.endsWith('.wasm')), 'the first step should load the WebGPU trainer');
     assert.ok(page.workers().some((w) => w.url().startsWith('blob:')), 'the WebGPU trainer runs in a worker');
     await browser.screenshot('shell-webgpu');
 
@@ -57,6 +57,28 @@ test('WebGPU run: the page reports the WebGPU backend, loads its trainer on the 
     await browser.page.waitForSelector('#backend[data-backend="cpu"]', { timeout: READY_MS });
     await browser.page.waitForSelector('main[data-ready="true"]', { timeout: READY_MS });
     assert.deepEqual(browser.errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('WebGPU run: when the WebGPU trainer cannot load, training falls back to the CPU and says why', async () => {
+  const browser = await launch({ webgpu: true });
+  const { page, errors } = browser;
+  try {
+    // As if the network dropped after the page loaded.
+    await page.context().route(/vae-trainer-webgpu/, (route) => route.abort());
+    await openShell(browser);
+    await page.waitForSelector('#train:not([disabled])', { timeout: READY_MS });
+    const before = Number(await page.textContent('#step-count'));
+    await page.click('#train');
+    await page.waitForSelector('#backend[data-backend="cpu"]', { timeout: READY_MS });
+    assert.match(await page.textContent('#fallback-notice'), /WebGPU trainer could not start/);
+    // The Train the user pressed still happens, on the CPU.
+    await page.waitForFunction((n) => Number(document.querySelector('#step-count').textContent) > n + 3, before, { timeout: READY_MS });
+    await page.click('#train');
+    await browser.screenshot('shell-webgpu-trainer-failed');
+    assert.ok(errors.length > 0 && errors.every((e) => /training worker/.test(e)), errors.join('\n'));
   } finally {
     await browser.close();
   }
