@@ -3,16 +3,8 @@
 //! without WebGPU, so a visitor who only explores downloads a third of the code.
 
 #[cfg(target_arch = "wasm32")]
-unsafe extern "C" {
-    /// Runs the module's static constructors (see `vae-playground.rs` for why here).
-    fn __wasm_call_ctors();
-}
-
-#[cfg(target_arch = "wasm32")]
 fn main() {
-    // SAFETY: called once, before anything else in the module runs.
-    unsafe { __wasm_call_ctors() };
-    vae_playground::web::start_worker();
+    vae_playground::web::start();
 }
 
 #[cfg(not(target_arch = "wasm32"))]
