@@ -227,25 +227,24 @@ fn with_link<T>(engine: Engine, f: impl FnOnce(&mut Link) -> T) -> Option<T> {
 
 /// The engine's link, started if need be: `Err` says why there is none.
 fn ensure_link(engine: Engine) -> Result<(), String> {
-    if LINKS.with_borrow(|links| !links.contains_key(&engine)) {
-        let link = spawn(engine)
-            .map(|worker| Link {
-                worker,
-                sessions: HashMap::new(),
-                next_id: 0,
-                data: None,
-                starting: Vec::new(),
-            })
-            .map_err(|error| format!("the training worker could not start ({error:?})"));
-        if let Err(error) = &link {
-            web_sys::console::warn_1(&error.into());
-        }
-        LINKS.with_borrow_mut(|links| links.insert(engine, link));
-    }
-    LINKS.with_borrow(|links| match links.get(&engine) {
-        Some(Ok(_)) => Ok(()),
-        Some(Err(error)) => Err(error.clone()),
-        None => Err("the training worker could not start".into()),
+    LINKS.with_borrow_mut(|links| {
+        // `spawn` only posts to the new worker: its answers come later, on their own tasks.
+        let link = links.entry(engine).or_insert_with(|| {
+            spawn(engine)
+                .map(|worker| Link {
+                    worker,
+                    sessions: HashMap::new(),
+                    next_id: 0,
+                    data: None,
+                    starting: Vec::new(),
+                })
+                .map_err(|error| {
+                    let error = format!("the training worker could not start ({error:?})");
+                    web_sys::console::warn_1(&error.clone().into());
+                    error
+                })
+        });
+        link.as_ref().map(|_| ()).map_err(Clone::clone)
     })
 }
 
