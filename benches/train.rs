@@ -3,6 +3,12 @@
 //!
 //! `cargo bench --bench train` (set TORCH_PYTHON to a python with torch; STEPS to change the
 //! measured steps). Prints numbers; asserts nothing about them.
+//!
+//! With `--features wgpu` it adds the WebGPU trainer's stack (burn's wgpu backend, the same
+//! WGSL kernels) run natively on Chromium's SwiftShader, the software adapter the browser tests
+//! use: a loop of seconds for work on those kernels instead of a browser build. Natively it is
+//! ~1.4× the page's figure (no browser sandbox, no robustness checks). For a time per kernel,
+//! add `CUBECL_DEBUG_OPTION=profile CUBECL_DEBUG_LOG=stderr`.
 
 use std::process::Command;
 use std::time::Instant;
@@ -14,6 +20,12 @@ use vae_playground::vae::{Hyper, Trainer, VaeConfig};
 
 const BATCH: usize = 128;
 const WARMUP_STEPS: usize = 20;
+/// SwiftShader takes about a second a step: fewer steps, and kernel compilation is warm after 3.
+#[cfg(feature = "wgpu")]
+const WEBGPU_STEPS: (usize, usize) = (3, 8);
+/// Where Debian's Chromium keeps SwiftShader's Vulkan driver and the Vulkan loader it uses.
+#[cfg(feature = "wgpu")]
+const SWIFTSHADER_DIR: &str = "/usr/lib/chromium";
 
 struct Figures {
     samples_per_s: f64,
@@ -35,19 +47,18 @@ fn median_ms(repeats: usize, mut f: impl FnMut()) -> f64 {
 
 /// Runs in a child process with RAYON_NUM_THREADS set, so that each thread count gets its own
 /// thread pool.
-fn measure(steps: usize) -> Figures {
+fn measure(device: Device, warmup_steps: usize, steps: usize) -> Figures {
     let set = bundled_mnist().expect("assets/mnist should be readable");
-    let device = Device::flex();
     let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 0, &device)
         .expect("VAE-MLP-2 should build");
     let mut batches = Batches::new(set.len(), 0);
     let mut run = |n: usize| {
         for _ in 0..n {
             let batch = set.batch(&batches.next_batch(BATCH), trainer.device());
-            block_on(trainer.step(batch)).expect("training on the CPU should run");
+            block_on(trainer.step(batch)).expect("training should run");
         }
     };
-    run(WARMUP_STEPS);
+    run(warmup_steps);
     let start = Instant::now();
     run(steps);
     let samples_per_s = (steps * BATCH) as f64 / start.elapsed().as_secs_f64();
@@ -58,7 +69,9 @@ fn measure(steps: usize) -> Figures {
             .map(|i| (i % 7) as f32 / 3.0 - 1.0)
             .collect();
         let z = Tensor::from_data(TensorData::new(z, [points, 2]), &device);
-        block_on(vae.decode(z).into_data_async()).expect("decoding should run");
+        let images = block_on(vae.decode(z).into_data_async()).expect("decoding should run");
+        // Read the pixels: on wgpu the data is only fetched from the device when read.
+        std::hint::black_box(images.iter::<f32>().sum::<f32>());
     };
     Figures {
         samples_per_s,
@@ -72,6 +85,27 @@ fn child(threads: usize, steps: usize) -> Option<Figures> {
     let out = Command::new(exe)
         .args(["--child", &steps.to_string()])
         .env("RAYON_NUM_THREADS", threads.to_string())
+        .output()
+        .ok()?;
+    parse(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// The wgpu backend on SwiftShader's Vulkan driver (only that driver: `VK_ICD_FILENAMES`).
+#[cfg(feature = "wgpu")]
+fn webgpu_child() -> Option<Figures> {
+    let dir = std::path::Path::new(SWIFTSHADER_DIR);
+    let icd = dir.join("vk_swiftshader_icd.json");
+    if !icd.exists() {
+        eprintln!(
+            "no SwiftShader at {}: the WebGPU row is left out",
+            icd.display()
+        );
+        return None;
+    }
+    let out = Command::new(std::env::current_exe().ok()?)
+        .arg("--child-webgpu")
+        .env("VK_ICD_FILENAMES", icd)
+        .env("LD_LIBRARY_PATH", dir)
         .output()
         .ok()?;
     parse(&String::from_utf8_lossy(&out.stdout))
@@ -102,6 +136,27 @@ fn parse(json: &str) -> Option<Figures> {
     })
 }
 
+fn print_json(f: Figures) {
+    println!(
+        "{}",
+        serde_json::json!({
+            "samples_per_s": f.samples_per_s,
+            "decode_1_ms": f.decode_1_ms,
+            "decode_400_ms": f.decode_400_ms,
+        })
+    );
+}
+
+fn row(name: &str, figures: &Option<Figures>) {
+    match figures {
+        Some(f) => println!(
+            "{name:<22} {:>10.0} {:>14.3} {:>14.3}",
+            f.samples_per_s, f.decode_1_ms, f.decode_400_ms
+        ),
+        None => println!("{name:<22} {:>10}", "n/a"),
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let steps: usize = std::env::var("STEPS")
@@ -113,16 +168,15 @@ fn main() {
             .get(i + 1)
             .and_then(|s| s.parse().ok())
             .unwrap_or(steps);
-        let f = measure(steps);
-        println!(
-            "{}",
-            serde_json::json!({
-                "samples_per_s": f.samples_per_s,
-                "decode_1_ms": f.decode_1_ms,
-                "decode_400_ms": f.decode_400_ms,
-            })
-        );
+        print_json(measure(Device::flex(), WARMUP_STEPS, steps));
         return;
+    }
+    #[cfg(feature = "wgpu")]
+    if args.iter().any(|a| a == "--child-webgpu") {
+        let device = Device::wgpu(burn::tensor::DeviceKind::DefaultDevice);
+        print_json(measure(device, WEBGPU_STEPS.0, WEBGPU_STEPS.1));
+        // wgpu's Vulkan teardown crashes on SwiftShader at exit; the figures are out already.
+        std::process::exit(0);
     }
     let python = std::env::var("TORCH_PYTHON").unwrap_or_else(|_| "python3".into());
     println!("VAE-MLP-2, batch {BATCH}, {steps} steps after {WARMUP_STEPS} warm-up steps");
@@ -133,13 +187,6 @@ fn main() {
     for threads in [1, 2] {
         let ours = child(threads, steps);
         let theirs = torch(&python, threads, steps);
-        let row = |name: &str, f: &Option<Figures>| match f {
-            Some(f) => println!(
-                "{name:<22} {:>10.0} {:>14.3} {:>14.3}",
-                f.samples_per_s, f.decode_1_ms, f.decode_400_ms
-            ),
-            None => println!("{name:<22} {:>10}", "n/a"),
-        };
         row(&format!("burn flex, {threads} thread(s)"), &ours);
         row(&format!("PyTorch, {threads} thread(s)"), &theirs);
         if let (Some(a), Some(b)) = (&ours, &theirs) {
@@ -151,5 +198,13 @@ fn main() {
                 b.decode_400_ms / a.decode_400_ms
             );
         }
+    }
+    #[cfg(feature = "wgpu")]
+    {
+        let (warmup, steps) = WEBGPU_STEPS;
+        println!(
+            "\nThe WebGPU trainer's kernels, natively on SwiftShader (Vulkan), {steps} steps after {warmup}"
+        );
+        row("burn wgpu, SwiftShader", &webgpu_child());
     }
 }
