@@ -626,19 +626,18 @@ pub fn App() -> Html {
         }
     });
     // The WebGPU trainer, the first time the user trains on WebGPU. If it cannot start, the page
-    // falls back to the CPU (with the reason), where the queued training then goes.
+    // falls back to the CPU (with the reason), where the queued training then goes. The CPU runs
+    // the same probe either way: beside WebGPU's, it tells a software adapter (SwiftShader, where
+    // the CPU trains ~70× faster) from a real GPU, and the Backend card says so.
     use_effect_with(state.webgpu == WebGpuTrainer::Loading, {
         let dispatcher = state.dispatcher();
         move |&loading| {
             if loading {
                 spawn_local(async move {
                     let started = worker::start_webgpu().await;
-                    let failed = started.is_err();
                     dispatcher.dispatch(Action::WebGpuStarted(started));
-                    if failed {
-                        let result = probe(&burn::tensor::Device::flex()).await;
-                        dispatcher.dispatch(Action::CpuProbed(result));
-                    }
+                    let result = probe(&burn::tensor::Device::flex()).await;
+                    dispatcher.dispatch(Action::CpuProbed(result));
                 });
             }
         }

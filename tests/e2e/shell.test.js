@@ -50,6 +50,9 @@ test('WebGPU run: the page reports the WebGPU backend, loads its trainer on the 
     assert.ok(firstMs > 0 && warmMs > 0, 'the probe should report its times');
     assert.ok(trainerFetches.some((url) => new URL(url).pathname.endsWith('.wasm')), 'the first step should load the WebGPU trainer');
     assert.ok(page.workers().some((w) => w.url().startsWith('blob:')), 'the WebGPU trainer runs in a worker');
+    // SwiftShader is a software adapter: the CPU runs the same probe far faster, and the card says so.
+    const cpuFaster = await page.waitForSelector('#cpu-faster', { timeout: READY_MS });
+    console.log(`[webgpu] ${await cpuFaster.textContent()}`);
     await browser.screenshot('shell-webgpu');
 
     // The user can switch to the CPU; the page recomputes there.

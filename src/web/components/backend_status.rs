@@ -74,6 +74,7 @@ pub fn BackendStatus(props: &Props) -> Html {
                         <>
                             <p class="detail">{ format!("The WebGPU trainer started in {:.0} ms (download, WebGPU and the first computation).", ready.start_ms) }</p>
                             { probe(Some(&ready.probe)) }
+                            { cpu_faster(&ready.probe, props.cpu_probe.as_ref()) }
                         </>
                     },
                 }
@@ -103,5 +104,32 @@ fn probe(probe: Option<&Probe>) -> Html {
         Some(Probe::Failed(message)) => html! {
             <p id="probe" class="error" role="alert">{ format!("The first computation failed: {message}") }</p>
         },
+    }
+}
+
+/// A notice when the CPU ran the same probe at least twice as fast as WebGPU: the adapter is
+/// then most likely a software renderer, and training on the CPU is faster.
+fn cpu_faster(webgpu: &Probe, cpu: Option<&Probe>) -> Html {
+    let (
+        Probe::Done {
+            warm_ms: gpu_ms, ..
+        },
+        Some(Probe::Done {
+            warm_ms: cpu_ms, ..
+        }),
+    ) = (webgpu, cpu)
+    else {
+        return html! {};
+    };
+    if cpu_ms * 2.0 >= *gpu_ms {
+        return html! {};
+    }
+    html! {
+        <p id="cpu-faster" class="notice" role="status">
+            { format!(
+                "The CPU decoded the same grid in {cpu_ms:.1} ms, {:.0}× faster than this WebGPU adapter: it is most likely a software renderer, and training will be faster on the CPU.",
+                gpu_ms / cpu_ms.max(0.1)
+            ) }
+        </p>
     }
 }
