@@ -26,7 +26,7 @@ mod cli {
         Batches, ImageSet, ImageShape, Invert, Preprocess, ShapesConfig, Upload,
         bundled_fashion_mnist, bundled_mnist, generate_shapes, read_tree,
     };
-    use vae_playground::vae::{Checkpoint, Hyper, Trainer, VaeConfig};
+    use vae_playground::vae::{Checkpoint, EpochLog, Hyper, Trainer, VaeConfig};
 
     const USAGE: &str = "\
 usage: vae-train [options]
@@ -267,12 +267,12 @@ usage: vae-train [options]
                 evaluation.negative_elbo(),
                 (steps_per_epoch * o.hyper.batch_size) as f64 / start.elapsed().as_secs_f64()
             );
-            history.push(serde_json::json!({
-                "epoch": epoch,
-                "reconstruction": reconstruction,
-                "kl": kl,
-                "held_out_negative_elbo": evaluation.negative_elbo(),
-            }));
+            history.push(EpochLog {
+                epoch,
+                reconstruction,
+                kl,
+                held_out_negative_elbo: evaluation.negative_elbo() as f64,
+            });
         }
         let meta =
             serde_json::json!({ "dataset": name, "trainer": "vae-train", "history": history });

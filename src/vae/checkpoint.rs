@@ -91,6 +91,17 @@ fn from_planes(planed: &[u8], planes: usize) -> Vec<u8> {
     out
 }
 
+/// One epoch of `vae-train`'s log, kept in a checkpoint's `meta.history`: the page draws it as
+/// the loss curve of the models it opens with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochLog {
+    pub epoch: usize,
+    /// Mean over the epoch's steps, nats per image.
+    pub reconstruction: f64,
+    pub kl: f64,
+    pub held_out_negative_elbo: f64,
+}
+
 /// A saved model: weights, config and (optionally) what is needed to resume training.
 #[derive(Debug, Clone)]
 pub struct Checkpoint {
@@ -149,6 +160,14 @@ fn load_module<M: Module>(
 }
 
 impl Checkpoint {
+    /// The native trainer's per-epoch log (empty for files made elsewhere).
+    pub fn epoch_log(&self) -> Vec<EpochLog> {
+        self.meta
+            .get("history")
+            .and_then(|history| serde_json::from_value(history.clone()).ok())
+            .unwrap_or_default()
+    }
+
     /// Captures `trainer`; with `resumable`, its optimizers too (about 3× the size).
     pub fn from_trainer(
         trainer: &Trainer,
@@ -430,6 +449,27 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gz.write_all(bytes).expect("gzip should write to memory");
         gz.finish().expect("gzip should finish").len()
+    }
+
+    #[test]
+    fn the_native_trainers_epoch_log_reads_back_and_other_files_have_none() {
+        let device = Device::flex();
+        let trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 3, &device)
+            .expect("VAE-MLP-2 should build");
+        let log = vec![EpochLog {
+            epoch: 1,
+            reconstruction: 180.5,
+            kl: 4.25,
+            held_out_negative_elbo: 183.0,
+        }];
+        let meta = serde_json::json!({ "trainer": "vae-train", "history": log });
+        let native = Checkpoint::from_trainer(&trainer, meta, false).expect("should capture");
+        let read = Checkpoint::from_bytes(&native.to_bytes()).expect("should read back");
+        assert_eq!(read.epoch_log(), log);
+
+        let page = serde_json::json!({ "page": { "chart": [] } });
+        let other = Checkpoint::from_trainer(&trainer, page, false).expect("should capture");
+        assert_eq!(other.epoch_log(), []);
     }
 
     #[test]

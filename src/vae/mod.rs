@@ -8,7 +8,7 @@ mod model;
 mod snapshot;
 mod training;
 
-pub use checkpoint::{Checkpoint, CheckpointError, FORMAT_VERSION};
+pub use checkpoint::{Checkpoint, CheckpointError, EpochLog, FORMAT_VERSION};
 pub use config::{Architecture, ConfigError, Likelihood, VaeConfig};
 pub use discriminator::Discriminator;
 pub use model::{Posterior, Vae};

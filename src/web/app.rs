@@ -236,8 +236,52 @@ impl State {
             self.seed = page.seed;
             self.cursor = page.cursor;
             view::set_cursor(page.cursor);
+        } else {
+            self.show_epoch_log(&checkpoint);
         }
         self.origin = Origin::Opened(Shared::new(checkpoint));
+    }
+
+    /// A file from the native trainer: its step, and its per-epoch losses as the chart.
+    fn show_epoch_log(&mut self, checkpoint: &Checkpoint) {
+        let log = checkpoint.epoch_log();
+        let steps_per_epoch = checkpoint.step / (log.len() as u64).max(1);
+        let beta = checkpoint.hyper.beta as f64;
+        self.step = checkpoint.step;
+        self.epoch = log.len();
+        self.history = Shared::new(
+            log.iter()
+                .map(|e| ChartPoint {
+                    step: e.epoch as u64 * steps_per_epoch,
+                    reconstruction: e.reconstruction as f32,
+                    kl: e.kl as f32,
+                    total: (e.reconstruction + beta * e.kl) as f32,
+                    discriminator: None,
+                })
+                .collect(),
+        );
+        self.held_out = Shared::new(
+            log.iter()
+                .map(|e| {
+                    (
+                        e.epoch as u64 * steps_per_epoch,
+                        e.held_out_negative_elbo as f32,
+                    )
+                })
+                .collect(),
+        );
+    }
+
+    /// The pretrained model, until training starts: where it got to, and how.
+    fn show_pretrained(&mut self) {
+        if let (Origin::Pretrained, Pretrained::Ready(checkpoint)) =
+            (&self.origin, &self.pretrained)
+            && self.step == 0
+            && !self.trained
+        {
+            let checkpoint = checkpoint.clone();
+            self.show_epoch_log(&checkpoint);
+        }
     }
 
     /// Shows the model the next session starts from at once, decoded on the CPU from its file,
@@ -524,6 +568,7 @@ impl Reducible for State {
             _ => return self,
         }
         if starts_anew {
+            next.show_pretrained();
             next.show_early();
         }
         next.into()

@@ -99,7 +99,11 @@ for (const webgpu of [true, false]) {
         for (let i = 0; i < d.length; i += 4) { if (d[i] < 40) dark += 1; if (d[i] > 150) bright += 1; }
         return dark > 300 && bright > 30;
       }, null, { timeout: LONG });
-      assert.equal(await stepCount(page), 0);
+      // Where the pretrained model got to, and how: its step and the native trainer's epoch losses.
+      const pretrainedSteps = Number((await page.textContent('#pretrained-status')).match(/for (\d+) steps/)[1]);
+      assert.ok(pretrainedSteps > 0);
+      assert.equal(await stepCount(page), pretrainedSteps);
+      assert.ok(Number(await page.getAttribute('#loss-chart', 'data-points')) >= 10, 'the chart should show the epochs it trained');
       await expectDecodedMatchesApp(page);
       await browser.screenshot(`opened-${name.toLowerCase()}`);
 
