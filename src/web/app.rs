@@ -246,7 +246,7 @@ impl State {
     fn show_epoch_log(&mut self, checkpoint: &Checkpoint) {
         let log = checkpoint.epoch_log();
         let steps_per_epoch = checkpoint.step / (log.len() as u64).max(1);
-        let beta = checkpoint.hyper.beta as f64;
+        let beta = checkpoint.hyper.beta;
         self.step = checkpoint.step;
         self.epoch = log.len();
         self.history = Shared::new(
