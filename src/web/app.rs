@@ -470,9 +470,14 @@ impl Reducible for State {
                 }
                 None => {
                     next.model_message = Some(format!(
-                        "Opened {} at step {}.",
+                        "Opened {} at step {}{}.",
                         checkpoint.config.name(),
-                        checkpoint.step
+                        checkpoint.step,
+                        if checkpoint.resumable() {
+                            ", with the optimizer's state"
+                        } else {
+                            ""
+                        }
                     ));
                     next.model_error = None;
                     next.open(checkpoint);

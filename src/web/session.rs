@@ -153,15 +153,19 @@ pub async fn run(
     mut inbox: UnboundedReceiver<Command>,
     events: Callback<Event>,
 ) {
+    // Adam's moments are saved and resumed on the CPU only: burn rebuilds a saved optimizer's
+    // state on `Device::default()` (the CPU in the page's module, but not in the WebGPU
+    // trainer's), and reads it synchronously, which WebGPU in the browser forbids. A WebGPU
+    // session carries on with fresh moments (weights, step and RNG are exact).
+    let keeps_adam = device == Device::flex();
     let trainer = match setup.start_from {
         Some(checkpoint) => {
             let mut checkpoint = (*checkpoint).clone();
             // The page's settings, not the ones the file was trained with.
             checkpoint.hyper = setup.hyper;
-            // burn rebuilds optimizer state on `Device::default()`, not on the session's device
-            // (it panicked on the CPU path when the page's module had WebGPU). The page carries
-            // on with fresh Adam moments instead (weights, step and RNG are exact).
-            checkpoint.forget_optimizers();
+            if !keeps_adam {
+                checkpoint.forget_optimizers();
+            }
             checkpoint
                 .into_trainer(setup.seed, &device)
                 .map_err(|e| e.to_string())
@@ -227,8 +231,8 @@ pub async fn run(
                 Command::Step => pending_steps += 1,
                 Command::Hyper(hyper) => trainer.hyper = hyper,
                 Command::Capture(reply) => {
-                    // Weights only: the page could not load optimizer state back (above).
-                    let checkpoint = Checkpoint::capture(&trainer, serde_json::Value::Null, false)
+                    let meta = serde_json::Value::Null;
+                    let checkpoint = Checkpoint::capture(&trainer, meta, keeps_adam)
                         .await
                         .map_err(|e| e.to_string());
                     // The page may have stopped waiting.

@@ -82,6 +82,7 @@ test('a saved model opens identically in a fresh profile; corrupt files change n
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-model')]);
       assert.match(download.suggestedFilename(), /^vae-mnist-step\d+\.vae$/);
       await download.saveAs(file);
+      console.log(`saved model file (weights, optimizer state, history): ${(await readFile(file)).length} bytes`);
       await page.waitForSelector('#model-message', { timeout: LONG });
       saved = { step: await stepCount(page), points: await chartPoints(page), view: await decoded(page) };
 
@@ -133,7 +134,7 @@ test('a saved model opens identically in a fresh profile; corrupt files change n
 
     await page.setInputFiles('#open-model', file);
     await page.waitForSelector('#model-message', { timeout: LONG });
-    assert.match(await page.textContent('#model-message'), new RegExp(`Opened VAE-MLP-2 \\[512\\] at step ${saved.step}`));
+    assert.match(await page.textContent('#model-message'), new RegExp(`Opened VAE-MLP-2 \\[512\\] at step ${saved.step}, with the optimizer's state`));
     await ready(page);
     assert.equal(await stepCount(page), saved.step);
     assert.equal(await chartPoints(page), saved.points);

@@ -111,7 +111,7 @@ pub fn ModelPanel(props: &Props) -> Html {
                 </label>
                 <button id="share" onclick={props.on_share.reform(|_| ())}>{ "Share link" }</button>
             </div>
-            <p class="detail">{ "Model files (.vae) hold the weights, settings and loss history; the native trainer writes the same files. Drop one here to open it." }</p>
+            <p class="detail">{ "Model files (.vae) hold the weights, settings and loss history (and, when trained on the CPU, the optimizer's state, so that training resumes exactly); the native trainer writes the same files. Drop one here to open it." }</p>
             if let Some(busy) = &props.busy {
                 <p id="model-busy" class="busy" aria-busy="true">{ busy }</p>
             }
