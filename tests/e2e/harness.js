@@ -49,7 +49,8 @@ export async function serveDist() {
 }
 
 /** Launches headless Chromium with or without WebGPU; collects console errors and panics. */
-export async function launch({ webgpu }) {
+/** `touch`: the page gets a touch screen (`navigator.maxTouchPoints`, touch events). */
+export async function launch({ webgpu, touch = false }) {
   const profile = mkdtempSync(path.join(tmpdir(), 'vae-e2e-'));
   const args = [
     '--headless=new',
@@ -66,6 +67,7 @@ export async function launch({ webgpu }) {
     headless: true,
     args,
     viewport: { width: 1280, height: 900 },
+    hasTouch: touch,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];

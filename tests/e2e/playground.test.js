@@ -244,6 +244,50 @@ test('CPU run: zoom, pan, σ ellipses and interpolation', async () => {
   }
 });
 
+test('CPU run: touch — a tap jumps the cursor, a finger drags it, and the page does not scroll', async () => {
+  const browser = await launch({ webgpu: false, touch: true });
+  const { page, errors } = browser;
+  try {
+    await page.goto(`${server.url}?backend=cpu`);
+    await page.waitForSelector('#latent-plane[data-points="1000"]', { timeout: LONG });
+    await page.waitForSelector('#decoded[data-z]:not([data-z=""])', { timeout: LONG });
+    const z = () => page.getAttribute('#decoded', 'data-z').then((s) => s.split(',').map(Number));
+    const box = await page.locator('#latent-plane').boundingBox();
+    const at = (fx, fy) => ({ x: box.x + fx * box.width, y: box.y + fy * box.height });
+
+    // A tap at the lower left puts the cursor there: down and left of the centre in latent space.
+    const start = await z();
+    const tap = at(0.2, 0.8);
+    await page.touchscreen.tap(tap.x, tap.y);
+    await page.waitForFunction((s) => document.querySelector('#decoded').dataset.z !== s, start.join(','));
+    const tapped = await z();
+    assert.ok(tapped[0] < start[0] && tapped[1] < start[1], `a tap at the lower left should move the cursor there: ${start} → ${tapped}`);
+    await expectDecodedMatchesApp(page);
+
+    // A finger drag up and to the right, as real touch events, moves the cursor, and does not
+    // scroll the page down as the same gesture elsewhere would.
+    const cdp = await page.context().newCDPSession(page);
+    const touch = (type, points) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points });
+    const scrolled = await page.evaluate(() => window.scrollY);
+    const from = at(0.3, 0.7);
+    const to = at(0.8, 0.2);
+    await touch('touchStart', [from]);
+    for (let i = 1; i <= 10; i += 1) {
+      await touch('touchMove', [{ x: from.x + ((to.x - from.x) * i) / 10, y: from.y + ((to.y - from.y) * i) / 10 }]);
+      await page.waitForTimeout(16);
+    }
+    await touch('touchEnd', []);
+    await page.waitForTimeout(100);
+    const dragged = await z();
+    assert.ok(dragged[0] > tapped[0] && dragged[1] > tapped[1], `the drag should move the cursor up and right: ${tapped} → ${dragged}`);
+    assert.equal(await page.evaluate(() => window.scrollY), scrolled, 'dragging on the plane should not scroll the page');
+    await expectDecodedMatchesApp(page);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
 test('CPU run: model settings — conv, Gaussian likelihood, a 3-D latent space sliced by the plane', async () => {
   const browser = await launch({ webgpu: false });
   const { page, errors } = browser;
