@@ -64,7 +64,7 @@ pub fn BackendStatus(props: &Props) -> Html {
                     },
                     (true, WebGpuTrainer::NotLoaded) => html! {
                         <p id="probe" class="detail" data-state="not-loaded">
-                            { "The WebGPU trainer loads the first time you train (about 3 MB, once); until then the CPU draws and encodes." }
+                            { "The WebGPU trainer loads the first time you train (about 4 MB, once); until then the CPU draws and encodes." }
                         </p>
                     },
                     (true, WebGpuTrainer::Loading) => html! {
