@@ -1,5 +1,6 @@
-//! Training throughput and decode latency of VAE-MLP-2 on the CPU backend, with 1 and 2
-//! threads, beside PyTorch on the same machine in the same run when it is installed.
+//! Training throughput (and the time of a step at batch 1) and decode latency of VAE-MLP-2 on
+//! the CPU backend, with 1 and 2 threads, beside PyTorch on the same machine in the same run
+//! when it is installed.
 //!
 //! `cargo bench --bench train` (set TORCH_PYTHON to a python with torch; STEPS to change the
 //! measured steps). Prints numbers; asserts nothing about them.
@@ -29,6 +30,9 @@ const SWIFTSHADER_DIR: &str = "/usr/lib/chromium";
 
 struct Figures {
     samples_per_s: f64,
+    /// The work of a step that does not scale with the batch (the optimizer, weight-sized
+    /// kernels, launches): on SwiftShader it bounds what any batch-128 kernel could gain.
+    batch_1_step_ms: Option<f64>,
     decode_1_ms: f64,
     decode_400_ms: f64,
 }
@@ -52,16 +56,18 @@ fn measure(device: Device, warmup_steps: usize, steps: usize) -> Figures {
     let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 0, &device)
         .expect("VAE-MLP-2 should build");
     let mut batches = Batches::new(set.len(), 0);
-    let mut run = |n: usize| {
+    let mut run = |n: usize, size: usize| {
+        let start = Instant::now();
         for _ in 0..n {
-            let batch = set.batch(&batches.next_batch(BATCH), trainer.device());
+            let batch = set.batch(&batches.next_batch(size), trainer.device());
             block_on(trainer.step(batch)).expect("training should run");
         }
+        start.elapsed().as_secs_f64()
     };
-    run(warmup_steps);
-    let start = Instant::now();
-    run(steps);
-    let samples_per_s = (steps * BATCH) as f64 / start.elapsed().as_secs_f64();
+    run(warmup_steps, BATCH);
+    let samples_per_s = (steps * BATCH) as f64 / run(steps, BATCH);
+    run(warmup_steps, 1);
+    let batch_1_step_ms = run(steps, 1) * 1000.0 / steps as f64;
 
     let vae = trainer.inference_model();
     let decode = |points: usize| {
@@ -75,6 +81,7 @@ fn measure(device: Device, warmup_steps: usize, steps: usize) -> Figures {
     };
     Figures {
         samples_per_s,
+        batch_1_step_ms: Some(batch_1_step_ms),
         decode_1_ms: median_ms(200, || decode(1)),
         decode_400_ms: median_ms(50, || decode(400)),
     }
@@ -131,6 +138,7 @@ fn parse(json: &str) -> Option<Figures> {
     let v: serde_json::Value = serde_json::from_str(json.lines().last()?).ok()?;
     Some(Figures {
         samples_per_s: v["samples_per_s"].as_f64()?,
+        batch_1_step_ms: v["batch_1_step_ms"].as_f64(),
         decode_1_ms: v["decode_1_ms"].as_f64()?,
         decode_400_ms: v["decode_400_ms"].as_f64()?,
     })
@@ -141,6 +149,7 @@ fn print_json(f: Figures) {
         "{}",
         serde_json::json!({
             "samples_per_s": f.samples_per_s,
+            "batch_1_step_ms": f.batch_1_step_ms,
             "decode_1_ms": f.decode_1_ms,
             "decode_400_ms": f.decode_400_ms,
         })
@@ -150,8 +159,12 @@ fn print_json(f: Figures) {
 fn row(name: &str, figures: &Option<Figures>) {
     match figures {
         Some(f) => println!(
-            "{name:<22} {:>10.0} {:>14.3} {:>14.3}",
-            f.samples_per_s, f.decode_1_ms, f.decode_400_ms
+            "{name:<22} {:>10.0} {:>15} {:>14.3} {:>14.3}",
+            f.samples_per_s,
+            f.batch_1_step_ms
+                .map_or("n/a".into(), |ms| format!("{ms:.2}")),
+            f.decode_1_ms,
+            f.decode_400_ms
         ),
         None => println!("{name:<22} {:>10}", "n/a"),
     }
@@ -181,8 +194,8 @@ fn main() {
     let python = std::env::var("TORCH_PYTHON").unwrap_or_else(|_| "python3".into());
     println!("VAE-MLP-2, batch {BATCH}, {steps} steps after {WARMUP_STEPS} warm-up steps");
     println!(
-        "{:<22} {:>10} {:>14} {:>14}",
-        "", "samples/s", "decode 1 (ms)", "decode 400 (ms)"
+        "{:<22} {:>10} {:>15} {:>14} {:>14}",
+        "", "samples/s", "batch-1 step ms", "decode 1 (ms)", "decode 400 (ms)"
     );
     for threads in [1, 2] {
         let ours = child(threads, steps);
@@ -191,9 +204,10 @@ fn main() {
         row(&format!("PyTorch, {threads} thread(s)"), &theirs);
         if let (Some(a), Some(b)) = (&ours, &theirs) {
             println!(
-                "{:<22} {:>10.2} {:>14.2} {:>14.2}",
+                "{:<22} {:>10.2} {:>15} {:>14.2} {:>14.2}",
                 "speed burn÷PyTorch",
                 a.samples_per_s / b.samples_per_s,
+                "",
                 b.decode_1_ms / a.decode_1_ms,
                 b.decode_400_ms / a.decode_400_ms
             );
