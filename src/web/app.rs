@@ -95,6 +95,8 @@ struct State {
     running: bool,
     last: Option<StepReport>,
     epoch: usize,
+    /// Epochs done before this session (the file's), which its own epoch count adds to.
+    epochs_before: usize,
     history: Shared<Vec<ChartPoint>>,
     held_out: Shared<Vec<(u64, f32)>>,
     /// A model is loaded (the canvases draw it; see `view`).
@@ -191,6 +193,7 @@ impl State {
             running: false,
             last: None,
             epoch: 0,
+            epochs_before: 0,
             history: Shared::default(),
             held_out: Shared::default(),
             has_model: false,
@@ -233,6 +236,7 @@ impl State {
             self.history = Shared::new(page.chart);
             self.held_out = Shared::new(page.held_out);
             self.epoch = page.epoch;
+            self.epochs_before = page.epoch;
             self.seed = page.seed;
             self.cursor = page.cursor;
             view::set_cursor(page.cursor);
@@ -249,6 +253,7 @@ impl State {
         let beta = checkpoint.hyper.beta;
         self.step = checkpoint.step;
         self.epoch = log.len();
+        self.epochs_before = log.len();
         self.history = Shared::new(
             log.iter()
                 .map(|e| ChartPoint {
@@ -363,6 +368,7 @@ impl State {
         self.running = false;
         self.last = None;
         self.epoch = 0;
+        self.epochs_before = 0;
         self.history = Shared::default();
         self.held_out = Shared::default();
         self.error = None;
@@ -552,7 +558,7 @@ impl Reducible for State {
                         discriminator: report.discriminator.as_ref().map(|d| d.loss),
                     }));
                     next.history = Shared::new(history);
-                    next.epoch = epoch;
+                    next.epoch = self.epochs_before + epoch;
                     next.trained |= !reports.is_empty();
                     next.last = reports.into_iter().last().or(next.last);
                     if let Some(last) = &next.last {

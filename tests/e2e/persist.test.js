@@ -193,10 +193,14 @@ test('the pretrained VAE-GAN opens with its discriminator and trains on', { time
       const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
       return Array.from({ length: data.length / 4 }, (_, i) => data[i * 4]).some((v, i) => v !== before[i]);
     }, plain.pixels, { timeout: LONG });
+    // It opens where its native training got to (its epochs on the chart), and goes on from there.
     const step = await stepCount(page);
+    const epoch = Number(await page.textContent('#epoch'));
+    assert.ok(epoch > 0, 'the native trainer\'s epochs should show');
     await page.click('#step');
     await page.waitForSelector('#d-loss', { timeout: LONG });
     assert.equal(await stepCount(page), step + 1);
+    assert.equal(Number(await page.textContent('#epoch')), epoch, 'a step should not reset the epoch count');
     await browser.screenshot('persist-vae-gan');
     assert.deepEqual(errors, []);
   } finally {
