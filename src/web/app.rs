@@ -246,35 +246,29 @@ impl State {
         self.origin = Origin::Opened(Shared::new(checkpoint));
     }
 
-    /// A file from the native trainer: its step, and its per-epoch losses as the chart.
+    /// A file from the native trainer: its per-epoch losses as the chart.
     fn show_epoch_log(&mut self, checkpoint: &Checkpoint) {
         let log = checkpoint.epoch_log();
         let steps_per_epoch = checkpoint.step / (log.len() as u64).max(1);
         let beta = checkpoint.hyper.beta;
-        self.step = checkpoint.step;
-        self.epoch = log.len();
-        self.epochs_before = log.len();
-        self.history = Shared::new(
-            log.iter()
-                .map(|e| ChartPoint {
-                    step: e.epoch as u64 * steps_per_epoch,
+        let (history, held_out) = log
+            .iter()
+            .map(|e| {
+                let step = e.epoch as u64 * steps_per_epoch;
+                let point = ChartPoint {
+                    step,
                     reconstruction: e.reconstruction as f32,
                     kl: e.kl as f32,
                     total: (e.reconstruction + beta * e.kl) as f32,
                     discriminator: None,
-                })
-                .collect(),
-        );
-        self.held_out = Shared::new(
-            log.iter()
-                .map(|e| {
-                    (
-                        e.epoch as u64 * steps_per_epoch,
-                        e.held_out_negative_elbo as f32,
-                    )
-                })
-                .collect(),
-        );
+                };
+                (point, (step, e.held_out_negative_elbo as f32))
+            })
+            .unzip();
+        self.history = Shared::new(history);
+        self.held_out = Shared::new(held_out);
+        self.epoch = log.len();
+        self.epochs_before = log.len();
     }
 
     /// The pretrained model, until training starts: where it got to, and how.
@@ -285,6 +279,7 @@ impl State {
             && !self.trained
         {
             let checkpoint = checkpoint.clone();
+            self.step = checkpoint.step;
             self.show_epoch_log(&checkpoint);
         }
     }
