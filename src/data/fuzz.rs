@@ -2,7 +2,8 @@
 //! bounded native test can drive them too. Each must return, whatever the bytes.
 
 use super::{
-    ImageShape, Invert, Limits, NamedFile, Preprocess, Upload, read_idx, read_idx_pair, read_npy,
+    ImageShape, Invert, Limits, NamedFile, Preprocess, Rng, Upload, read_idx, read_idx_pair,
+    read_npy,
 };
 
 /// Small limits, so that a fuzzer explores refusals rather than allocations.
@@ -49,4 +50,31 @@ pub fn archive(bytes: &[u8]) {
         upload.add(inner);
     }
     let _ = upload.finish();
+}
+
+/// A seeded mutation of `seed`, as a fuzzer makes them: bytes changed, cut, inserted, or a
+/// length field blown up. For the bounded runs of the entry points inside `cargo test`.
+pub fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
+    let mut bytes = seed.to_vec();
+    for _ in 0..1 + rng.below(4) {
+        match rng.below(4) {
+            0 if !bytes.is_empty() => {
+                let at = rng.below(bytes.len());
+                bytes[at] = rng.next_u64() as u8;
+            }
+            1 if !bytes.is_empty() => bytes.truncate(rng.below(bytes.len())),
+            2 => {
+                let at = rng.below(bytes.len() + 1);
+                bytes.insert(at, rng.next_u64() as u8);
+            }
+            _ => {
+                // A length field blown up: the classic overflow.
+                let at = rng.below(bytes.len().max(1));
+                for b in bytes.iter_mut().skip(at).take(4) {
+                    *b = 0xff;
+                }
+            }
+        }
+    }
+    bytes
 }

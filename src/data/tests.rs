@@ -602,30 +602,7 @@ fn fuzz_entry_points_survive_mutated_files() {
         file("c.npy", write_npy("|u1", &[1, 2, 2], &[1, 2, 3, 4])),
     ]);
     let mut rng = Rng::new(99);
-    let mut mutate = |seed: &[u8]| {
-        let mut bytes = seed.to_vec();
-        for _ in 0..1 + rng.below(4) {
-            match rng.below(4) {
-                0 if !bytes.is_empty() => {
-                    let at = rng.below(bytes.len());
-                    bytes[at] = rng.next_u64() as u8;
-                }
-                1 if !bytes.is_empty() => bytes.truncate(rng.below(bytes.len())),
-                2 => {
-                    let at = rng.below(bytes.len() + 1);
-                    bytes.insert(at, rng.next_u64() as u8);
-                }
-                _ => {
-                    // A length field blown up: the classic overflow.
-                    let at = rng.below(bytes.len().max(1));
-                    for b in bytes.iter_mut().skip(at).take(4) {
-                        *b = 0xff;
-                    }
-                }
-            }
-        }
-        bytes
-    };
+    let mut mutate = |seed: &[u8]| fuzz::mutate(seed, &mut rng);
     for _ in 0..5000 {
         fuzz::idx(&mutate(&idx_file));
         fuzz::idx(&mutate(&gz));

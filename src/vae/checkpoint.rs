@@ -13,7 +13,7 @@ use burn::tensor::{Bytes, Device, FloatDType, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::training::{Trainer, adam};
-use super::{ConfigError, Discriminator, Hyper, Vae, VaeConfig, to_cpu};
+use super::{ConfigError, Discriminator, Hyper, HyperError, Vae, VaeConfig, to_cpu};
 
 const MAGIC: &[u8; 7] = b"VAEPLAY";
 pub const FORMAT_VERSION: u32 = 2;
@@ -39,6 +39,8 @@ pub enum CheckpointError {
     },
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("the file's settings cannot be used: {0}")]
+    Hyper(#[from] HyperError),
     #[error("could not encode the {0}")]
     Encode(&'static str),
     #[error("could not build a trainer for the file's model: {0}")]
@@ -330,6 +332,7 @@ impl Checkpoint {
         let header: Header =
             serde_json::from_slice(header).map_err(|e| CheckpointError::Header(e.to_string()))?;
         header.config.validate()?;
+        header.hyper.validate()?;
         if !(1..=8).contains(&header.planes) {
             return Err(CheckpointError::Header(format!(
                 "{} byte planes",

@@ -2,6 +2,7 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::Vae;
+use super::training::with_seed_lock;
 use crate::data::ImageShape;
 
 /// Everything needed to build a [`Vae`]; stored in checkpoints so that a file says what it holds.
@@ -32,7 +33,7 @@ pub enum Likelihood {
     Gaussian { sigma: f32, learned: bool },
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ConfigError {
     #[error("the latent space needs at least one dimension")]
     NoLatent,
@@ -49,7 +50,21 @@ pub enum ConfigError {
     },
     #[error("every layer needs a positive width")]
     EmptyLayer,
+    #[error("a latent space of {0} dimensions is more than the {MAX_LATENT} this version builds")]
+    LatentSize(usize),
+    #[error(
+        "layers of {widths:?} are more than this version builds ({MAX_LAYERS} layers of at most {MAX_WIDTH})"
+    )]
+    LayerSize { widths: Vec<usize> },
+    #[error("the Gaussian likelihood's σ must be a positive number, not {0}")]
+    Sigma(f32),
 }
+
+/// The largest models this version builds: a file or a setting beyond them is refused before
+/// anything is allocated.
+pub const MAX_LATENT: usize = 64;
+pub const MAX_LAYERS: usize = 4;
+pub const MAX_WIDTH: usize = 4096;
 
 impl VaeConfig {
     /// VAE-MLP-2: 784 → 512 ReLU → (μ: 2, log σ²: 2) → 512 ReLU → 784, Bernoulli.
@@ -94,6 +109,19 @@ impl VaeConfig {
         if layers.contains(&0) {
             return Err(ConfigError::EmptyLayer);
         }
+        if self.latent > MAX_LATENT {
+            return Err(ConfigError::LatentSize(self.latent));
+        }
+        if layers.len() > MAX_LAYERS || layers.iter().any(|&w| w > MAX_WIDTH) {
+            return Err(ConfigError::LayerSize {
+                widths: layers.clone(),
+            });
+        }
+        if let Likelihood::Gaussian { sigma, .. } = self.likelihood
+            && !(sigma.is_finite() && sigma > 0.0)
+        {
+            return Err(ConfigError::Sigma(sigma));
+        }
         if let Architecture::Conv { channels } = &self.architecture {
             let divisor = 1 << channels.len();
             if width % divisor != 0 || height % divisor != 0 {
@@ -119,7 +147,7 @@ impl VaeConfig {
     /// Builds the model with fresh weights drawn from the device's RNG.
     pub fn init(&self, device: &Device) -> Result<Vae, ConfigError> {
         self.validate()?;
-        Ok(Vae::new(self, device))
+        Ok(with_seed_lock(|| Vae::new(self, device)))
     }
 }
 
@@ -151,5 +179,28 @@ mod tests {
             VaeConfig::conv(huge).validate(),
             Err(ConfigError::ImageSize(huge))
         );
+        let wide = VaeConfig {
+            architecture: Architecture::Mlp {
+                hidden: vec![1 << 30],
+            },
+            ..VaeConfig::mlp2()
+        };
+        assert!(matches!(
+            wide.validate(),
+            Err(ConfigError::LayerSize { .. })
+        ));
+        let deep = VaeConfig {
+            latent: 1 << 20,
+            ..VaeConfig::mlp2()
+        };
+        assert_eq!(deep.validate(), Err(ConfigError::LatentSize(1 << 20)));
+        let nan = VaeConfig {
+            likelihood: Likelihood::Gaussian {
+                sigma: f32::NAN,
+                learned: true,
+            },
+            ..VaeConfig::mlp2()
+        };
+        assert!(matches!(nan.validate(), Err(ConfigError::Sigma(_))));
     }
 }

@@ -3,17 +3,22 @@
 mod checkpoint;
 mod config;
 mod discriminator;
+pub mod fuzz;
 pub mod loss;
 mod model;
 mod snapshot;
 mod training;
 
 pub use checkpoint::{Checkpoint, CheckpointError, EpochLog, FORMAT_VERSION};
-pub use config::{Architecture, ConfigError, Likelihood, VaeConfig};
+pub use config::{
+    Architecture, ConfigError, Likelihood, MAX_LATENT, MAX_LAYERS, MAX_WIDTH, VaeConfig,
+};
 pub use discriminator::Discriminator;
 pub use model::{Posterior, Vae};
 pub use snapshot::{read_weights, to_cpu, with_weights};
-pub use training::{DiscriminatorReport, Evaluation, Hyper, StepReport, TrainError, Trainer};
+pub use training::{
+    DiscriminatorReport, Evaluation, Hyper, HyperError, MAX_BATCH, StepReport, TrainError, Trainer,
+};
 
 #[cfg(test)]
 mod tests;

@@ -416,3 +416,66 @@ fn a_learned_gaussian_sigma_trains_and_the_conv_model_learns() {
         last.reconstruction
     );
 }
+
+/// `cargo fuzz` explores far more (see `scripts/fuzz.sh`); this runs the model-file target on a
+/// few thousand seeded mutations of real files (a tiny model, so that each load is quick).
+#[test]
+fn the_model_file_fuzz_target_survives_mutated_files() {
+    let config = VaeConfig {
+        image: crate::data::ImageShape {
+            width: 4,
+            height: 4,
+            channels: 1,
+        },
+        architecture: Architecture::Mlp { hidden: vec![3] },
+        latent: 2,
+        likelihood: Likelihood::Bernoulli,
+    };
+    let trainer = Trainer::new(config, Hyper::default(), 1, &Device::flex())
+        .expect("a tiny model should build");
+    let meta = serde_json::json!({ "page": { "cursor": [0.5, 1.0] } });
+    let plain = Checkpoint::from_trainer(&trainer, meta.clone(), false).expect("should capture");
+    let resumable = Checkpoint::from_trainer(&trainer, meta, true).expect("should capture");
+    let half = plain.to_half().expect("should halve");
+    let seeds = [plain.to_bytes(), resumable.to_bytes(), half.to_bytes()];
+    let mut rng = crate::data::Rng::new(7);
+    for i in 0..3000 {
+        fuzz::checkpoint(&crate::data::fuzz::mutate(&seeds[i % 3], &mut rng));
+    }
+}
+
+#[test]
+fn files_with_settings_no_step_can_use_are_refused() {
+    let trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 1, &Device::flex())
+        .expect("VAE-MLP-2 should build");
+    let mut checkpoint =
+        Checkpoint::from_trainer(&trainer, serde_json::Value::Null, false).expect("should capture");
+    for (bad, expected) in [
+        (
+            Hyper {
+                learning_rate: -1.0,
+                ..Hyper::default()
+            },
+            "the file's settings cannot be used: the learning rate must be a positive number, not -1",
+        ),
+        (
+            Hyper {
+                beta: -2.0,
+                ..Hyper::default()
+            },
+            "the file's settings cannot be used: β must be a number of at least 0, not -2",
+        ),
+        (
+            Hyper {
+                batch_size: 0,
+                ..Hyper::default()
+            },
+            "the file's settings cannot be used: the batch size must be from 1 to 65536, not 0",
+        ),
+    ] {
+        checkpoint.hyper = bad;
+        let error = Checkpoint::from_bytes(&checkpoint.to_bytes())
+            .expect_err("a file with unusable settings should be refused");
+        assert_eq!(error.to_string(), expected);
+    }
+}

@@ -11,10 +11,18 @@ use super::loss::{bce_with_logits, kl_standard_normal};
 use super::{ConfigError, Discriminator, Vae, VaeConfig};
 use crate::data::Rng;
 
-/// burn's backends keep one RNG per process: weight initialisation holds this lock around
-/// seeding and drawing so that the same seed gives the same weights while other threads (tests,
-/// benchmarks) draw too.
+/// burn's backends keep one RNG per process: every weight initialisation holds this lock around
+/// its draws (and a seeded one around seeding too), so that the same seed gives the same
+/// weights while other threads (tests, benchmarks) draw too.
 static SEED_LOCK: Mutex<()> = Mutex::new(());
+
+/// Runs `draw` holding [`SEED_LOCK`].
+pub(super) fn with_seed_lock<T>(draw: impl FnOnce() -> T) -> T {
+    let _guard = SEED_LOCK
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    draw()
+}
 
 /// Hyperparameters that may change between any two steps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +50,47 @@ impl Default for Hyper {
             gamma: 10.0,
             discriminator_learning_rate: 2e-4,
         }
+    }
+}
+
+/// A hyperparameter that no step can use.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum HyperError {
+    #[error("the {name} must be a positive number, not {value}")]
+    NotPositive { name: &'static str, value: f64 },
+    #[error("{name} must be a number of at least 0, not {value}")]
+    Negative { name: &'static str, value: f64 },
+    #[error("the batch size must be from 1 to {MAX_BATCH}, not {0}")]
+    Batch(usize),
+}
+
+/// The largest batch a step takes.
+pub const MAX_BATCH: usize = 65_536;
+
+impl Hyper {
+    /// Whether every value can be used: rates positive and finite, weights finite and not
+    /// negative, a batch of at least one image.
+    pub fn validate(&self) -> Result<(), HyperError> {
+        for (name, value) in [
+            ("learning rate", self.learning_rate),
+            (
+                "discriminator's learning rate",
+                self.discriminator_learning_rate,
+            ),
+        ] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(HyperError::NotPositive { name, value });
+            }
+        }
+        for (name, value) in [("β", self.beta), ("γ", self.gamma)] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(HyperError::Negative { name, value });
+            }
+        }
+        if !(1..=MAX_BATCH).contains(&self.batch_size) {
+            return Err(HyperError::Batch(self.batch_size));
+        }
+        Ok(())
     }
 }
 
@@ -128,17 +177,14 @@ impl Trainer {
         device: &Device,
     ) -> Result<Self, TrainError> {
         let device = device.clone().autodiff();
-        let (vae, discriminator) = {
-            let _guard = SEED_LOCK
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        config.validate()?;
+        let (vae, discriminator) = with_seed_lock(|| {
             device.seed(seed);
-            let vae = config.init(&device)?;
             (
-                vae,
+                Vae::new(&config, &device),
                 Discriminator::new(config.image, DISCRIMINATOR_HIDDEN, &device),
             )
-        };
+        });
         Ok(Self {
             config,
             device,
