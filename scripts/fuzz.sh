@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Fuzzes the readers of users' files (IDX, .npy, .zip uploads) with cargo-fuzz, each target for
-# a bounded time: SECONDS_PER_TARGET (default 60). Needs the nightly toolchain; installs
-# cargo-fuzz when missing. Not part of check.sh: a bounded run of the same entry points is
-# (`fuzz_entry_points_survive_mutated_files`).
+# Fuzzes what the page reads from outside — users' files (IDX, .npy, .zip uploads), model files
+# and share links — with cargo-fuzz, each target for a bounded time: SECONDS_PER_TARGET (default
+# 60). Needs the nightly toolchain; installs cargo-fuzz when missing. Not part of check.sh: a bounded run of the same entry points is
+# (`fuzz_entry_points_survive_mutated_files` and its twins for model files and share links).
+# TARGETS="checkpoint share_link" runs some of them.
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 seconds=${SECONDS_PER_TARGET:-60}
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vae-playground/target}/fuzz"
-for target in idx npy archive; do
+for target in ${TARGETS:-idx npy archive checkpoint share_link}; do
   echo "== $target: ${seconds} s"
   cargo +nightly fuzz run "$target" -- -max_total_time="$seconds" -rss_limit_mb=4096 -max_len=65536
 done

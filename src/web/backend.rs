@@ -6,32 +6,8 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::now_ms;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum BackendKind {
-    WebGpu {
-        adapter: String,
-    },
-    /// The CPU fallback, and why WebGPU is not in use.
-    Cpu {
-        reason: String,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Backend {
-    pub kind: BackendKind,
-    pub init_ms: f64,
-}
-
-/// The page's choice of where sessions run: the CPU (the page's own module), or WebGPU (the
-/// WebGPU trainer module).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Engine {
-    Cpu,
-    WebGpu,
-}
+use super::tasks::now_ms;
+use crate::page::{Backend, BackendKind};
 
 fn get(object: &JsValue, key: &str) -> Option<JsValue> {
     js_sys::Reflect::get(object, &JsValue::from_str(key))

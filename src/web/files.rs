@@ -37,12 +37,7 @@ pub async fn read_file(file: &File) -> Result<NamedFile, String> {
 }
 
 /// Offers what a canvas shows as a PNG download.
-pub fn download_canvas(id: &str, name: &str) -> Result<(), String> {
-    let canvas: web_sys::HtmlCanvasElement = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-        .and_then(|e| e.dyn_into().ok())
-        .ok_or("nothing drawn yet")?;
+pub fn download_canvas(canvas: &web_sys::HtmlCanvasElement, name: &str) -> Result<(), String> {
     let url = canvas
         .to_data_url()
         .map_err(|_| "the browser could not encode the image")?;

@@ -1,19 +1,22 @@
-//! The page (wasm32 only): yew components over the `vae` core.
+//! The page (wasm32 only): yew components over the page's logic (`crate::page`), the canvases,
+//! the training workers, the browser's storage and files.
 
 mod app;
 mod backend;
 mod components;
 mod draw;
+mod errors;
 mod fetch;
 mod files;
 mod hooks;
+mod latency;
 mod loaders;
-mod persist;
-mod probe_hooks;
+mod scene;
 mod session;
-mod shared;
 mod storage;
-mod view;
+mod store;
+mod tasks;
+mod test_hooks;
 mod worker;
 
 use wasm_bindgen::JsCast;
@@ -58,16 +61,4 @@ fn show_fatal(message: &str) {
         ));
         element.set_hidden(false);
     }
-}
-
-/// Milliseconds since the page (or the worker) started (monotonic).
-pub fn now_ms() -> f64 {
-    thread_local! {
-        // `window.performance` on the page, `self.performance` in the worker.
-        static PERFORMANCE: Option<web_sys::Performance> =
-            js_sys::Reflect::get(&js_sys::global(), &"performance".into())
-                .ok()
-                .and_then(|p| p.dyn_into().ok());
-    }
-    PERFORMANCE.with(|p| p.as_ref().map(|p| p.now()).unwrap_or_default())
 }

@@ -6,18 +6,13 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
 
+use super::errors::js_message;
+
 const DATABASE: &str = "vae-playground";
 const STORE: &str = "autosave";
 
 fn message(value: JsValue) -> String {
-    value
-        .as_string()
-        .or_else(|| {
-            value
-                .dyn_ref::<web_sys::DomException>()
-                .map(|e| format!("{}: {}", e.name(), e.message()))
-        })
-        .unwrap_or_else(|| format!("{value:?}"))
+    js_message(&value)
 }
 
 /// Waits for an IndexedDB request; its error (e.g. QuotaExceededError) becomes the message.

@@ -168,7 +168,7 @@ test('a share link opens its data, settings and cursor', { timeout: LONG }, asyn
     // Sharing writes the current view back into the address.
     await page.click('#share');
     const url = await page.inputValue('#share-url');
-    assert.match(url, /#data=fashion&lr=0\.003&batch=64&beta=2&gan=0&gamma=10&seed=5&z=1\.500,-0\.500&view=0\.500,0\.500,2\.000$/);
+    assert.match(url, /#data=fashion&lr=0\.003&batch=64&beta=2&gan=0&gamma=10&seed=5&z=1\.5,-0\.5&view=0\.5,0\.5,2$/);
     await browser.screenshot('persist-share-link');
     assert.deepEqual(errors, []);
   } finally {

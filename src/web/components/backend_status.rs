@@ -1,16 +1,6 @@
 use yew::prelude::*;
 
-use crate::web::backend::{Backend, BackendKind};
-use crate::web::loaders::Probe;
-use crate::web::worker::WebGpuReady;
-
-/// The WebGPU trainer module: fetched the first time the user trains on WebGPU.
-#[derive(Debug, Clone, PartialEq)]
-pub enum WebGpuTrainer {
-    NotLoaded,
-    Loading,
-    Ready(WebGpuReady),
-}
+use crate::page::{Backend, BackendKind, Probe, WebGpuTrainer};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {

@@ -2,6 +2,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::{input_value, select_value};
+use crate::page::settings::{BATCH_SIZES, LATENTS, LEARNING_RATES, gaussian};
 use crate::vae::{Architecture, Hyper, Likelihood, StepReport, VaeConfig};
 
 #[derive(Properties, PartialEq)]
@@ -24,10 +25,6 @@ pub struct Props {
     pub model: VaeConfig,
     pub on_model: Callback<VaeConfig>,
 }
-
-const LEARNING_RATES: [f64; 5] = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2];
-const BATCH_SIZES: [usize; 4] = [32, 64, 128, 256];
-const LATENTS: [usize; 6] = [1, 2, 3, 4, 8, 16];
 
 /// Start, pause, single step, reset; the hyperparameters (they apply from the next step).
 #[component]
@@ -100,16 +97,13 @@ pub fn Controls(props: &Props) -> Html {
     let on_latent = change_model(|m, v| m.latent = v.parse().unwrap_or(m.latent));
     let on_likelihood = change_model(|m, v| {
         m.likelihood = if v == "gaussian" {
-            Likelihood::Gaussian {
-                sigma: 0.1,
-                learned: true,
-            }
+            gaussian()
         } else {
             Likelihood::Bernoulli
         }
     });
     let conv = matches!(model.architecture, Architecture::Conv { .. });
-    let gaussian = matches!(model.likelihood, Likelihood::Gaussian { .. });
+    let is_gaussian = matches!(model.likelihood, Likelihood::Gaussian { .. });
     let run = {
         let (on_run, running) = (props.on_run.clone(), props.running);
         Callback::from(move |_| on_run.emit(!running))
@@ -162,8 +156,8 @@ pub fn Controls(props: &Props) -> Html {
                 </label>
                 <label>{ "Likelihood p(x|z) (resets)" }
                     <select id="likelihood" onchange={on_likelihood}>
-                        <option value="bernoulli" selected={!gaussian}>{ "Bernoulli (cross-entropy)" }</option>
-                        <option value="gaussian" selected={gaussian}>{ "Gaussian, learned σ" }</option>
+                        <option value="bernoulli" selected={!is_gaussian}>{ "Bernoulli (cross-entropy)" }</option>
+                        <option value="gaussian" selected={is_gaussian}>{ "Gaussian, learned σ" }</option>
                     </select>
                 </label>
                 <label>{ "Learning rate" }

@@ -2,80 +2,21 @@ use web_sys::{File, HtmlCanvasElement, HtmlInputElement};
 use yew::prelude::*;
 
 use super::{DrawingPad, select_value};
-use crate::data::{ImageSet, ImageShape, Invert, NamedFile, Preprocess, Problem, ShapesConfig};
+use crate::data::{ImageShape, Invert, NamedFile, Preprocess, Problem, ShapesConfig};
+use crate::page::settings::{SHAPE_COUNTS, SIDES};
+use crate::page::{DataStatus, Dataset, Shared};
 use crate::web::draw::draw_images;
 use crate::web::files::file_list;
 use crate::web::hooks::use_drop_zone;
-use crate::web::shared::Shared;
 
-/// The datasets the page offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dataset {
-    Mnist,
-    Fashion,
-    Shapes,
-    /// The user's uploads and drawings.
-    Own,
-}
-
-impl Dataset {
-    pub const ALL: [Self; 4] = [Self::Mnist, Self::Fashion, Self::Shapes, Self::Own];
-
-    /// The name in share links.
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::Mnist => "mnist",
-            Self::Fashion => "fashion",
-            Self::Shapes => "shapes",
-            Self::Own => "own",
-        }
+/// How the menu names each dataset.
+fn menu_label(dataset: Dataset) -> &'static str {
+    match dataset {
+        Dataset::Mnist => "MNIST digits (10,000)",
+        Dataset::Fashion => "Fashion-MNIST clothes (10,000)",
+        Dataset::Shapes => "Shapes, generated (10,000)",
+        Dataset::Own => "Your own: files, folders, drawings",
     }
-
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|d| d.key() == key)
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Mnist => "MNIST",
-            Self::Fashion => "Fashion-MNIST",
-            Self::Shapes => "Shapes",
-            Self::Own => "Your own data",
-        }
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::Mnist => "MNIST digits (10,000)",
-            Self::Fashion => "Fashion-MNIST clothes (10,000)",
-            Self::Shapes => "Shapes, generated (10,000)",
-            Self::Own => "Your own: files, folders, drawings",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum DataStatus {
-    /// Nothing chosen yet (own data before any upload).
-    Empty,
-    Loading {
-        name: String,
-        fraction: f64,
-    },
-    Ready {
-        name: String,
-        set: Shared<ImageSet>,
-        /// Class names in label order; empty when unlabelled.
-        classes: Vec<String>,
-        /// Images that were resized to the model's size.
-        resized: usize,
-        /// Each image's true factors scaled to [0, 1] (Shapes), to colour the plane by.
-        factors: Option<Shared<Vec<[f32; 5]>>>,
-    },
-    Failed {
-        name: String,
-        error: String,
-    },
 }
 
 #[derive(Properties, PartialEq)]
@@ -97,8 +38,6 @@ pub struct Props {
 }
 
 const PREVIEW: usize = 32;
-const SIDES: [usize; 4] = [28, 32, 48, 64];
-const SHAPE_COUNTS: [usize; 5] = [1_000, 5_000, 10_000, 30_000, 60_000];
 
 /// The dataset in use: the choice, uploads, loading progress, a summary and a preview grid.
 #[component]
@@ -242,7 +181,7 @@ pub fn DataPanel(props: &Props) -> Html {
             <label>{ "Dataset " }
                 <select id="dataset" onchange={on_dataset}>
                     { for Dataset::ALL.iter().map(|&d| html! {
-                        <option value={d.key()} selected={d == props.dataset}>{ d.label() }</option>
+                        <option value={d.key()} selected={d == props.dataset}>{ menu_label(d) }</option>
                     }) }
                 </select>
             </label>

@@ -1,18 +1,16 @@
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct Props {
-    pub cursor: [f32; 2],
-}
+use crate::web::scene::Scene;
 
-/// The decoder's output at the cursor, drawn by `view` on every move and every new model.
+/// The decoder's output at the cursor, drawn by the scene on every move and every new model.
 #[component]
-pub fn DecodedView(props: &Props) -> Html {
-    let [x, y] = props.cursor;
+pub fn DecodedView() -> Html {
+    let scene = use_context::<Scene>().expect("the app should provide the scene");
+    let canvases = scene.canvases();
     html! {
         <figure class="decoded">
-            <canvas id="decoded" class="pixelated" />
-            <figcaption>{ format!("Decoded at z = ({x:.2}, {y:.2})") }</figcaption>
+            <canvas id="decoded" ref={canvases.decoded.clone()} class="pixelated" />
+            <figcaption ref={canvases.decoded_caption.clone()} />
         </figure>
     }
 }

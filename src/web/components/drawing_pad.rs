@@ -3,6 +3,7 @@ use yew::prelude::*;
 
 use crate::data::{NamedFile, encode_png};
 use crate::web::draw::context2d;
+use crate::web::scene::canvas_px;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -40,9 +41,8 @@ pub fn DrawingPad(props: &Props) -> Html {
         let canvas = canvas.clone();
         move |event: &PointerEvent| -> Option<(HtmlCanvasElement, f64, f64)> {
             let canvas = canvas.cast::<HtmlCanvasElement>()?;
-            let rect = canvas.get_bounding_client_rect();
-            let x = (event.client_x() as f64 - rect.left()) / rect.width() * PAD_PX as f64;
-            let y = (event.client_y() as f64 - rect.top()) / rect.height() * PAD_PX as f64;
+            let client = (event.client_x() as f64, event.client_y() as f64);
+            let (x, y) = canvas_px(&canvas, client, PAD_PX as f64);
             Some((canvas, x, y))
         }
     };

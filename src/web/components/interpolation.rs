@@ -1,13 +1,9 @@
 use gloo::timers::callback::Interval;
 use yew::prelude::*;
 
-use crate::web::view::{self, FRAMES};
-
-#[derive(Properties, PartialEq)]
-pub struct Props {
-    pub cursor: [f32; 2],
-    pub on_cursor: Callback<[f32; 2]>,
-}
+use crate::page::{lerp, there_and_back};
+use crate::web::scene::{FRAMES, Scene};
+use crate::web::tasks::now_ms;
 
 /// One trip along the path takes this long (ms); the animation goes there and back.
 const TRIP_MS: f64 = 2000.0;
@@ -16,59 +12,47 @@ const TICK_MS: u32 = 30;
 /// Interpolation: two ends (points of the plane, or two held-out images' means), the straight
 /// path between them on the plane, decoded frames along it, and the cursor animated along it.
 #[component]
-pub fn Interpolation(props: &Props) -> Html {
-    let ends = use_state(view::ends);
+pub fn Interpolation() -> Html {
+    let scene = use_context::<Scene>().expect("the app should provide the scene");
+    let ends = use_state(|| scene.plane(|p| p.ends));
     let animation = use_mut_ref(|| None::<Interval>);
     let animating = use_state(|| false);
     let picks = use_mut_ref(|| 0u64);
 
     let set = {
-        let ends = ends.clone();
+        let (ends, scene) = (ends.clone(), scene.clone());
         move |end: usize, z: Option<[f32; 2]>| {
-            view::set_end(end, z);
-            ends.set(view::ends());
+            scene.set_end(end, z);
+            ends.set(scene.plane(|p| p.ends));
         }
     };
-    let set_a = {
-        let (set, cursor) = (set.clone(), props.cursor);
-        Callback::from(move |_| set(0, Some(cursor)))
-    };
-    let set_b = {
-        let (set, cursor) = (set.clone(), props.cursor);
-        Callback::from(move |_| set(1, Some(cursor)))
+    let to_cursor = |end: usize| {
+        let (set, scene) = (set.clone(), scene.clone());
+        Callback::from(move |_| set(end, Some(scene.cursor())))
     };
     let samples = {
-        let (set, picks) = (set.clone(), picks.clone());
+        let (set, picks, scene) = (set.clone(), picks.clone(), scene.clone());
         Callback::from(move |_| {
             *picks.borrow_mut() += 1;
-            if let Some([a, b]) = view::two_samples(*picks.borrow()) {
+            if let Some([a, b]) = scene.plane(|p| p.two_samples(*picks.borrow())) {
                 set(0, Some(a));
                 set(1, Some(b));
             }
         })
     };
     let animate = {
-        let (animation, animating, on_cursor) = (
-            animation.clone(),
-            animating.clone(),
-            props.on_cursor.clone(),
-        );
+        let (animation, animating, scene) = (animation.clone(), animating.clone(), scene.clone());
         Callback::from(move |_| {
             if animation.borrow_mut().take().is_some() {
                 animating.set(false);
                 return;
             }
-            let [Some(a), Some(b)] = view::ends() else {
+            let [Some(a), Some(b)] = scene.plane(|p| p.ends) else {
                 return;
             };
-            let start = crate::web::now_ms();
-            let on_cursor = on_cursor.clone();
+            let (start, scene) = (now_ms(), scene.clone());
             *animation.borrow_mut() = Some(Interval::new(TICK_MS, move || {
-                let phase = ((crate::web::now_ms() - start) / TRIP_MS) % 2.0;
-                let t = if phase < 1.0 { phase } else { 2.0 - phase } as f32;
-                let z = [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
-                view::set_cursor(z);
-                on_cursor.emit(z);
+                scene.set_cursor(lerp(a, b, there_and_back(now_ms() - start, TRIP_MS)));
             }));
             animating.set(true);
         })
@@ -86,14 +70,14 @@ pub fn Interpolation(props: &Props) -> Html {
     html! {
         <figure class="interpolation">
             <div class="buttons wrap">
-                <button id="set-a" onclick={set_a}>{ "A = cursor" }</button>
-                <button id="set-b" onclick={set_b}>{ "B = cursor" }</button>
+                <button id="set-a" onclick={to_cursor(0)}>{ "A = cursor" }</button>
+                <button id="set-b" onclick={to_cursor(1)}>{ "B = cursor" }</button>
                 <button id="two-samples" onclick={samples}>{ "Two random images" }</button>
                 <button id="animate" onclick={animate} disabled={a.is_none() || b.is_none()}>
                     { if *animating { "Stop" } else { "Animate" } }
                 </button>
             </div>
-            <canvas id="interpolation" class="pixelated" />
+            <canvas id="interpolation" ref={scene.canvases().interpolation.clone()} class="pixelated" />
             <figcaption>{ format!("{FRAMES} decodings along the straight path from A {} to B {}.", describe(a), describe(b)) }</figcaption>
         </figure>
     }

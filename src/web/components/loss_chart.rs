@@ -1,16 +1,6 @@
 use yew::prelude::*;
 
-use crate::web::shared::Shared;
-
-/// One step's losses, in nats per image.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ChartPoint {
-    pub step: u64,
-    pub reconstruction: f32,
-    pub kl: f32,
-    pub total: f32,
-    pub discriminator: Option<f32>,
-}
+use crate::page::{ChartPoint, Shared};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {

@@ -1,3 +1,5 @@
+//! The page's components: mostly layout, props down and `on*` callbacks up.
+
 use yew::TargetCast;
 
 mod backend_status;
@@ -11,16 +13,16 @@ mod loss_chart;
 mod manifold;
 mod model_panel;
 
-pub use backend_status::{BackendStatus, WebGpuTrainer};
+pub use backend_status::BackendStatus;
 pub use controls::Controls;
-pub use data_panel::{DataPanel, DataStatus, Dataset};
+pub use data_panel::DataPanel;
 pub use decoded_view::DecodedView;
 pub use drawing_pad::DrawingPad;
 pub use interpolation::Interpolation;
 pub use latent_plane::LatentPlane;
-pub use loss_chart::{ChartPoint, LossChart};
+pub use loss_chart::LossChart;
 pub use manifold::{Manifold, SampleStrip};
-pub use model_panel::{Autosave, Export, ModelPanel};
+pub use model_panel::ModelPanel;
 
 /// The value of the `<select>` an event came from.
 fn select_value(event: &yew::Event) -> Option<String> {

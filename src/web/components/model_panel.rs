@@ -2,32 +2,9 @@ use web_sys::{File, HtmlInputElement};
 use yew::prelude::*;
 
 use super::select_value;
+use crate::page::{Autosave, Export, MAX_SAMPLES};
 use crate::web::files::file_list;
 use crate::web::hooks::use_drop_zone;
-
-/// What to export.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Export {
-    DecodedPng,
-    ManifoldPng,
-    /// `count` decodings of z drawn from the prior, or around the cursor; as a zip of PNGs or
-    /// an IDX file.
-    Samples {
-        count: usize,
-        around_cursor: bool,
-        idx: bool,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Autosave {
-    /// Nothing trained since the page opened.
-    Idle,
-    Saved {
-        step: u64,
-    },
-    Failed(String),
-}
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -44,8 +21,6 @@ pub struct Props {
     pub on_share: Callback<()>,
     pub on_start_over: Callback<()>,
 }
-
-pub const MAX_SAMPLES: usize = 10_000;
 
 /// Save and open model files, exports, the share link and the autosave's state.
 #[component]

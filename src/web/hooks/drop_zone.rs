@@ -1,9 +1,7 @@
-//! Hooks shared by components.
-
 use web_sys::{DragEvent, File};
 use yew::prelude::*;
 
-use super::files::file_list;
+use crate::web::files::file_list;
 
 /// A drop target for files: whether files are being dragged over it, and its handlers.
 pub struct DropZone {

@@ -1,0 +1,45 @@
+//! The page's logic, plain Rust: what the page holds and how actions change it (the reducer),
+//! what goes into share links and model files, the latent plane's geometry, and the messages
+//! between the page and its training workers. `web` renders it and carries out its effects;
+//! everything here compiles and is tested natively.
+
+mod backend;
+mod chart;
+mod dataset;
+pub mod fuzz;
+pub mod geometry;
+pub mod inference;
+mod meta;
+mod plane;
+pub mod protocol;
+mod reduce;
+pub mod settings;
+mod share;
+mod shared;
+mod state;
+
+pub use backend::{
+    Backend, BackendKind, Backends, Engine, Probe, Queued, WebGpuReady, WebGpuTrainer,
+};
+pub use chart::{ChartPoint, History, y_range};
+pub use dataset::{Data, DataKey, DataStatus, Dataset, PRETRAINED_GAN_URL};
+pub use meta::PageMeta;
+pub use plane::{Colour, Plane, PlaneKey, PlanePoint, ZOOM_IN, ZOOM_OUT, lerp, there_and_back};
+pub use reduce::{Action, SessionEvent};
+pub use share::{ParsedLink, ShareLink};
+pub use shared::Shared;
+pub use state::{
+    Autosave, Effect, Export, MAX_SAMPLES, ModelCard, Origin, OriginLine, Pretrained, SessionKey,
+    Settings, State, Training,
+};
+
+/// Images encoded for the plane and scored for the held-out ELBO, at most.
+pub const HELD_OUT: usize = 1000;
+
+/// How many of `len` images are kept aside (the last ones).
+pub fn held_out_count(len: usize) -> usize {
+    HELD_OUT.min(len / 5)
+}
+
+#[cfg(test)]
+mod tests;

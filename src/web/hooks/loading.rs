@@ -1,0 +1,63 @@
+//! Loading what the state asks for: the data, the pretrained model, the backend, and the WebGPU
+//! trainer the first time the user trains on WebGPU.
+
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::page::inference::probe;
+use crate::page::{Action, BackendKind, DataKey, Shared, WebGpuTrainer};
+use crate::web::store::Store;
+use crate::web::{backend, loaders, worker};
+
+#[hook]
+pub fn use_loading(store: &UseReducerHandle<Store>) {
+    use_effect_with(store.data.dataset, {
+        let dispatcher = store.dispatcher();
+        move |&dataset| {
+            let on_pretrained =
+                Callback::from(move |p| dispatcher.dispatch(Action::Pretrained(dataset, p)));
+            spawn_local(loaders::load_pretrained(dataset, on_pretrained));
+        }
+    });
+    use_effect_with(store.data.key(), {
+        let dispatcher = store.dispatcher();
+        move |key: &DataKey| {
+            let for_key = key.clone();
+            let on_status = Callback::from(move |(status, problems)| {
+                dispatcher.dispatch(Action::Data(for_key.clone(), status, Shared::new(problems)))
+            });
+            spawn_local(loaders::load_data(key.clone(), on_status));
+        }
+    });
+    use_effect_with(store.backends.prefer_gpu, {
+        let dispatcher = store.dispatcher();
+        move |&prefer_gpu| {
+            spawn_local(async move {
+                let backend = backend::init(prefer_gpu).await;
+                let on_cpu = matches!(backend.kind, BackendKind::Cpu { .. });
+                dispatcher.dispatch(Action::BackendReady(prefer_gpu, backend));
+                if on_cpu {
+                    let result = probe(&burn::tensor::Device::flex()).await;
+                    dispatcher.dispatch(Action::CpuProbed(result));
+                }
+            });
+        }
+    });
+    // The WebGPU trainer, the first time the user trains on WebGPU. If it cannot start, the page
+    // falls back to the CPU (with the reason), where the queued training then goes. The CPU runs
+    // the same probe either way: beside WebGPU's, it tells a software adapter (SwiftShader, where
+    // the CPU trains ~70× faster) from a real GPU, and the Backend card says so.
+    use_effect_with(store.backends.webgpu == WebGpuTrainer::Loading, {
+        let dispatcher = store.dispatcher();
+        move |&loading| {
+            if loading {
+                spawn_local(async move {
+                    let started = worker::start_webgpu().await;
+                    dispatcher.dispatch(Action::WebGpuStarted(started));
+                    let result = probe(&burn::tensor::Device::flex()).await;
+                    dispatcher.dispatch(Action::CpuProbed(result));
+                });
+            }
+        }
+    });
+}

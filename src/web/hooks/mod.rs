@@ -1,0 +1,14 @@
+//! The app's hooks: what runs beside the layout — loading, the session, the autosave, the model
+//! file's actions — and the small hooks components share.
+
+mod autosave;
+mod drop_zone;
+mod file_actions;
+mod loading;
+mod session;
+
+pub use autosave::use_autosave;
+pub use drop_zone::use_drop_zone;
+pub use file_actions::use_file_actions;
+pub use loading::use_loading;
+pub use session::{SessionControls, use_session};

@@ -1,0 +1,492 @@
+//! What the canvases show — the model, the plane (its points, view and cursor) and a few
+//! held-out images — and the drawing of it.
+//!
+//! Drawing happens here, directly, when any of them changes — from pointer handlers and from the
+//! training session — rather than in yew effects: effects run only once yew's render queue is
+//! empty, which a training loop feeding the page keeps from happening. This way a drag draws its
+//! decoding within the same event, whatever else runs. The scene is the one owner of the plane
+//! (and so of the cursor); components reach it through yew's context.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use futures::FutureExt;
+use web_sys::HtmlCanvasElement;
+use yew::NodeRef;
+
+use super::draw::{context2d, draw_images};
+use super::latency;
+use super::tasks::now_ms;
+use crate::data::{ImageSet, ImageShape, Rng};
+use crate::page::geometry::{ClientRect, Slice, View};
+use crate::page::inference::{decode_latents, decode_points, reconstruct};
+use crate::page::{Effect, Plane, PlaneKey, PlanePoint};
+use crate::vae::Vae;
+
+pub const PLANE_PX: u32 = 480;
+pub const MANIFOLD_K: usize = 12;
+/// Images per row in the reconstructions-and-samples strip.
+pub const STRIP: usize = 8;
+/// Decoded frames along the interpolation path, ends included.
+pub const FRAMES: usize = 10;
+
+/// While the cursor is dragged, a new model (or new points) redraws only what the drag needs:
+/// the grid, the strip and the interpolation (about ten milliseconds of decoding) wait until the
+/// cursor has rested this long, so that no pointer move waits behind them.
+const DRAG_REST_MS: f64 = 250.0;
+
+/// The canvases the scene draws on (and the decoded image's caption), mounted by components.
+#[derive(Default)]
+pub struct Canvases {
+    pub plane: NodeRef,
+    pub decoded: NodeRef,
+    pub decoded_caption: NodeRef,
+    pub manifold: NodeRef,
+    pub strip: NodeRef,
+    pub interpolation: NodeRef,
+}
+
+struct Shown {
+    plane: Plane,
+    model: Option<Rc<Vae>>,
+    /// The images of `model`.
+    shape: ImageShape,
+    /// A few held-out images, shown beside their reconstructions.
+    originals: Option<Rc<ImageSet>>,
+}
+
+struct Inner {
+    shown: RefCell<Shown>,
+    canvases: Canvases,
+    cursor_moved_ms: Cell<f64>,
+    redraw_waiting: Cell<bool>,
+}
+
+/// A handle on the scene; clones share it.
+#[derive(Clone)]
+pub struct Scene(Rc<Inner>);
+
+impl PartialEq for Scene {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Scene {
+    pub fn new() -> Self {
+        Self(Rc::new(Inner {
+            shown: RefCell::new(Shown {
+                plane: Plane::default(),
+                model: None,
+                shape: ImageShape::MNIST,
+                originals: None,
+            }),
+            canvases: Canvases::default(),
+            cursor_moved_ms: Cell::new(f64::NEG_INFINITY),
+            redraw_waiting: Cell::new(false),
+        }))
+    }
+
+    pub fn canvases(&self) -> &Canvases {
+        &self.0.canvases
+    }
+
+    /// Reads the plane.
+    pub fn plane<T>(&self, read: impl FnOnce(&Plane) -> T) -> T {
+        read(&self.0.shown.borrow().plane)
+    }
+
+    /// Changes the plane, then redraws what `redraw` names.
+    fn change<T>(&self, change: impl FnOnce(&mut Plane) -> T, redraw: &[Part]) -> T {
+        let out = change(&mut self.0.shown.borrow_mut().plane);
+        self.draw(redraw);
+        out
+    }
+
+    pub fn model(&self) -> Option<Rc<Vae>> {
+        self.0.shown.borrow().model.clone()
+    }
+
+    pub fn cursor(&self) -> [f32; 2] {
+        self.plane(|p| p.cursor)
+    }
+
+    pub fn slice(&self) -> Slice {
+        self.plane(|p| p.slice.clone())
+    }
+
+    /// When the cursor last moved (ms since the page started).
+    pub fn cursor_moved_ms(&self) -> f64 {
+        self.0.cursor_moved_ms.get()
+    }
+
+    /// Carries out what the reducer asked of the canvases.
+    pub fn apply(&self, effect: &Effect) {
+        match effect {
+            Effect::ShowModel(checkpoint) => {
+                if let Ok(vae) = checkpoint.vae(&burn::tensor::Device::flex()) {
+                    self.set_model(Rc::new(vae), checkpoint.config.image);
+                }
+            }
+            Effect::MoveCursor(z) => self.set_cursor(*z),
+            Effect::ShowView(view) => self.change(|p| p.show(*view), &[Part::Plane, Part::Grid]),
+        }
+    }
+
+    pub fn set_model(&self, model: Rc<Vae>, shape: ImageShape) {
+        {
+            let mut shown = self.0.shown.borrow_mut();
+            shown.plane.set_latent(model.latent());
+            shown.model = Some(model);
+            shown.shape = shape;
+        }
+        self.draw(&[Part::Decoded]);
+        self.draw_at_rest();
+    }
+
+    /// The held-out images to reconstruct (the first [`STRIP`] are used).
+    pub fn set_originals(&self, originals: Rc<ImageSet>) {
+        self.0.shown.borrow_mut().originals = Some(originals);
+        self.draw(&[Part::Strip]);
+    }
+
+    /// New encodings for the plane; the view is fitted to them unless the user has zoomed.
+    pub fn set_points(&self, points: Rc<Vec<PlanePoint>>) {
+        if self.change(|p| p.set_points(points), &[Part::Plane]) {
+            self.draw_at_rest();
+        }
+    }
+
+    /// The held-out images' factors, in the order of the plane's points (`None`: not known).
+    pub fn set_factors(&self, factors: Option<Rc<Vec<[f32; 5]>>>) {
+        self.change(|p| p.set_factors(factors), &[Part::Plane]);
+    }
+
+    /// Colours the points by factor `which` ([`crate::data::FACTOR_NAMES`]; 0 is the label).
+    pub fn set_colour_by(&self, which: usize) {
+        self.change(|p| p.colour_by = which, &[Part::Plane]);
+    }
+
+    pub fn set_ellipses(&self, on: bool) {
+        self.change(|p| p.ellipses = on, &[Part::Plane]);
+    }
+
+    /// Shows latent dimensions `dims` on the plane; the view refits.
+    pub fn set_dims(&self, dims: [usize; 2]) {
+        self.change(|p| p.set_dims(dims), &Part::ALL);
+    }
+
+    /// Holds the dimensions the plane does not show at a held-out image's mean (`seed`-th pick)
+    /// or at 0; the image's index.
+    pub fn hold_at(&self, seed: Option<u64>) -> Option<usize> {
+        self.change(|p| p.hold_at(seed), &Part::ALL)
+    }
+
+    pub fn zoom(&self, factor: f32, anchor: Option<[f32; 2]>) {
+        self.change(|p| p.zoom(factor, anchor), &[Part::Plane, Part::Grid]);
+    }
+
+    pub fn pan(&self, delta: [f32; 2]) {
+        self.change(|p| p.pan(delta), &[Part::Plane, Part::Grid]);
+    }
+
+    pub fn fit(&self) {
+        self.change(Plane::fit, &[Part::Plane, Part::Grid]);
+    }
+
+    /// Sets one end (0 or 1) of the interpolation path.
+    pub fn set_end(&self, end: usize, z: Option<[f32; 2]>) {
+        self.change(|p| p.ends[end] = z, &[Part::Plane, Part::Path]);
+    }
+
+    pub fn set_cursor(&self, z: [f32; 2]) {
+        self.0.cursor_moved_ms.set(now_ms());
+        self.change(|p| p.set_cursor(z), &[Part::Plane, Part::Decoded]);
+    }
+
+    /// A key pressed on the plane: moves the cursor (a big step with `big`) or zooms.
+    pub fn on_key(&self, key: PlaneKey, big: bool) {
+        let moved = self.0.shown.borrow_mut().plane.on_key(key, big);
+        match moved {
+            Some(z) => self.set_cursor(z),
+            None => self.draw(&[Part::Plane, Part::Grid]),
+        }
+    }
+
+    /// The latent point under a pointer at `client` (the browser's client coordinates).
+    pub fn latent_at(&self, client: (f64, f64)) -> Option<[f32; 2]> {
+        let (x, y) = self.plane_px(client)?;
+        Some(self.plane(|p| p.view.latent_from_canvas(x, y, PLANE_PX as f64)))
+    }
+
+    /// The plane canvas's pixel under a pointer at `client`.
+    pub fn plane_px(&self, client: (f64, f64)) -> Option<(f64, f64)> {
+        let canvas = self.0.canvases.plane.cast::<HtmlCanvasElement>()?;
+        Some(client_rect(&canvas).to_canvas(client, PLANE_PX as f64))
+    }
+
+    /// Draws everything, e.g. when the canvases were (re)created.
+    pub fn draw_all(&self) {
+        self.draw(&Part::ALL);
+    }
+
+    fn draw(&self, parts: &[Part]) {
+        for part in parts {
+            match part {
+                Part::Plane => self.draw_plane(),
+                Part::Decoded => self.draw_decoded(),
+                Part::Grid => self.draw_manifold(),
+                Part::Strip => self.draw_strip(),
+                Part::Path => self.draw_interpolation(),
+            }
+        }
+    }
+
+    fn draw_at_rest(&self) {
+        if now_ms() - self.cursor_moved_ms() >= DRAG_REST_MS {
+            self.draw(&[Part::Grid, Part::Strip, Part::Path]);
+        } else if !self.0.redraw_waiting.replace(true) {
+            let scene = self.clone();
+            gloo::timers::callback::Timeout::new(DRAG_REST_MS as u32, move || {
+                scene.0.redraw_waiting.set(false);
+                scene.draw_at_rest();
+            })
+            .forget();
+        }
+    }
+
+    /// The model and its image shape, when there is a model.
+    fn model_and_shape(&self) -> Option<(Rc<Vae>, ImageShape)> {
+        let shown = self.0.shown.borrow();
+        Some((shown.model.clone()?, shown.shape))
+    }
+
+    fn draw_decoded(&self) {
+        let Some(canvas) = self.0.canvases.decoded.cast::<HtmlCanvasElement>() else {
+            return;
+        };
+        let (cursor, slice) = self.plane(|p| (p.cursor, p.slice.clone()));
+        let Some((model, shape)) = self.model_and_shape() else {
+            return;
+        };
+        let Some(pixels) = decode_now(&model, &[cursor], &slice) else {
+            return;
+        };
+        draw_images(&canvas, &pixels, shape, 1);
+        let [x, y] = cursor;
+        // Read by the browser tests: which latent point the pixels show.
+        let _ = canvas.set_attribute("data-z", &format!("{x},{y}"));
+        if let Some(caption) = self.0.canvases.decoded_caption.get() {
+            caption.set_text_content(Some(&format!("Decoded at z = ({x:.2}, {y:.2})")));
+        }
+        latency::input_drawn();
+    }
+
+    /// Three rows: held-out originals, their reconstructions (decoded posterior means), and
+    /// decodings of fixed draws from the prior N(0, I) — the generation phase at a glance.
+    fn draw_strip(&self) {
+        let Some(canvas) = self.0.canvases.strip.cast::<HtmlCanvasElement>() else {
+            return;
+        };
+        let originals = self.0.shown.borrow().originals.clone();
+        let (Some((model, shape)), Some(originals)) = (self.model_and_shape(), originals) else {
+            return;
+        };
+        // New data of another size arrives before its model: draw nothing in between.
+        if originals.shape != shape {
+            return;
+        }
+        let originals = originals.take(STRIP);
+        let Some(reconstructions) = reconstruct(&model, &originals)
+            .now_or_never()
+            .and_then(Result::ok)
+        else {
+            return;
+        };
+        // All latent dimensions drawn from the prior, not only the plane's two.
+        let prior = Rng::new(7).normals(STRIP * model.latent());
+        let Some(samples) = decode_latents(&model, prior)
+            .now_or_never()
+            .and_then(Result::ok)
+        else {
+            return;
+        };
+        let mut pixels = originals.pixels.clone();
+        pixels.extend(reconstructions);
+        pixels.extend(samples);
+        draw_images(&canvas, &pixels, shape, STRIP);
+        let _ = canvas.set_attribute("data-drawn", "true");
+    }
+
+    fn draw_manifold(&self) {
+        let Some(canvas) = self.0.canvases.manifold.cast::<HtmlCanvasElement>() else {
+            return;
+        };
+        let (points, slice) = self.plane(|p| (p.view.lattice(MANIFOLD_K), p.slice.clone()));
+        let Some((model, shape)) = self.model_and_shape() else {
+            return;
+        };
+        if let Some(pixels) = decode_now(&model, &points, &slice) {
+            draw_images(&canvas, &pixels, shape, MANIFOLD_K);
+            let _ = canvas.set_attribute("data-drawn", "true");
+        }
+    }
+
+    /// Decodings at [`FRAMES`] evenly spaced points from one end of the path to the other.
+    fn draw_interpolation(&self) {
+        let Some(canvas) = self.0.canvases.interpolation.cast::<HtmlCanvasElement>() else {
+            return;
+        };
+        let (path, slice) = self.plane(|p| (p.path(FRAMES), p.slice.clone()));
+        let (Some((model, shape)), Some(path)) = (self.model_and_shape(), path) else {
+            let _ = canvas.remove_attribute("data-frames");
+            return;
+        };
+        if let Some(pixels) = decode_now(&model, &path, &slice) {
+            draw_images(&canvas, &pixels, shape, FRAMES);
+            let _ = canvas.set_attribute("data-frames", &FRAMES.to_string());
+        }
+    }
+
+    fn draw_plane(&self) {
+        let Some(canvas) = self.0.canvases.plane.cast::<HtmlCanvasElement>() else {
+            return;
+        };
+        let Some(ctx) = context2d(&canvas) else {
+            return;
+        };
+        let shown = self.0.shown.borrow();
+        let plane = &shown.plane;
+        let (view, size) = (plane.view, PLANE_PX as f64);
+        let [x, y] = plane.cursor;
+        for (name, value) in [
+            ("data-points", plane.points.len().to_string()),
+            ("data-colour-by", plane.colour_by.to_string()),
+            ("data-half-width", view.half_width.to_string()),
+            (
+                "data-centre",
+                format!("{},{}", view.centre[0], view.centre[1]),
+            ),
+            ("aria-valuetext", format!("z = ({x:.2}, {y:.2})")),
+        ] {
+            let _ = canvas.set_attribute(name, &value);
+        }
+        ctx.set_fill_style_str("#ffffff");
+        ctx.fill_rect(0.0, 0.0, size, size);
+        draw_axes(&ctx, view, size);
+        let at = |z: [f32; 2]| view.canvas_from_latent(z, size);
+        if plane.ellipses {
+            // One posterior σ around each mean: how sure the encoder is where an image goes.
+            ctx.set_global_alpha(0.12);
+            let scale = size / (2.0 * view.half_width as f64);
+            for (i, point) in plane.points.iter().enumerate() {
+                ctx.set_fill_style_str(&plane.colour_of(i).css());
+                let (px, py) = at(plane.slice.project(&point.mean));
+                let [sx, sy] = plane.slice.project(&point.sigma);
+                ctx.begin_path();
+                let radius = |s: f32| (s as f64 * scale).max(0.5);
+                let tau = std::f64::consts::TAU;
+                let _ = ctx.ellipse(px, py, radius(sx), radius(sy), 0.0, 0.0, tau);
+                ctx.fill();
+            }
+        }
+        ctx.set_global_alpha(0.7);
+        for (i, point) in plane.points.iter().enumerate() {
+            ctx.set_fill_style_str(&plane.colour_of(i).css());
+            let (px, py) = at(plane.slice.project(&point.mean));
+            ctx.fill_rect(px - 1.5, py - 1.5, 3.0, 3.0);
+        }
+        ctx.set_global_alpha(1.0);
+        draw_path(&ctx, plane.ends.map(|end| end.map(at)));
+        let (cx, cy) = at(plane.cursor);
+        ctx.set_stroke_style_str("#000000");
+        ctx.set_line_width(2.0);
+        ctx.begin_path();
+        let _ = ctx.arc(cx, cy, 8.0, 0.0, std::f64::consts::TAU);
+        ctx.move_to(cx - 13.0, cy);
+        ctx.line_to(cx - 4.0, cy);
+        ctx.move_to(cx + 4.0, cy);
+        ctx.line_to(cx + 13.0, cy);
+        ctx.stroke();
+    }
+}
+
+/// What a change redraws.
+#[derive(Clone, Copy)]
+enum Part {
+    Plane,
+    Decoded,
+    Grid,
+    Strip,
+    Path,
+}
+
+impl Part {
+    const ALL: [Part; 5] = [
+        Part::Plane,
+        Part::Decoded,
+        Part::Grid,
+        Part::Strip,
+        Part::Path,
+    ];
+}
+
+fn client_rect(element: &web_sys::Element) -> ClientRect {
+    let rect = element.get_bounding_client_rect();
+    ClientRect {
+        left: rect.left(),
+        top: rect.top(),
+        width: rect.width(),
+        height: rect.height(),
+    }
+}
+
+/// A pointer's position on `canvas`, in the canvas's own pixels (`size_px` wide).
+pub fn canvas_px(canvas: &HtmlCanvasElement, client: (f64, f64), size_px: f64) -> (f64, f64) {
+    client_rect(canvas).to_canvas(client, size_px)
+}
+
+/// Runs a CPU decode now: the CPU backend's reads complete immediately, so there is no need to
+/// wait for the event loop.
+fn decode_now(model: &Vae, points: &[[f32; 2]], slice: &Slice) -> Option<Vec<f32>> {
+    decode_points(model, points, slice).now_or_never()?.ok()
+}
+
+/// Axes through the origin, and the prior's 1σ and 2σ circles.
+fn draw_axes(ctx: &web_sys::CanvasRenderingContext2d, view: View, size: f64) {
+    ctx.set_stroke_style_str("#d0d4da");
+    ctx.set_line_width(1.0);
+    let (ox, oy) = view.canvas_from_latent([0.0, 0.0], size);
+    ctx.begin_path();
+    ctx.move_to(0.0, oy);
+    ctx.line_to(size, oy);
+    ctx.move_to(ox, 0.0);
+    ctx.line_to(ox, size);
+    ctx.stroke();
+    for sigma in [1.0f32, 2.0] {
+        let (rx, _) = view.canvas_from_latent([sigma, 0.0], size);
+        ctx.begin_path();
+        let _ = ctx.arc(ox, oy, rx - ox, 0.0, std::f64::consts::TAU);
+        ctx.stroke();
+    }
+}
+
+/// The interpolation's ends (A, B) and the straight path between them, in canvas pixels.
+fn draw_path(ctx: &web_sys::CanvasRenderingContext2d, ends: [Option<(f64, f64)>; 2]) {
+    ctx.set_stroke_style_str("#c2185b");
+    ctx.set_fill_style_str("#c2185b");
+    ctx.set_line_width(2.0);
+    if let [Some((ax, ay)), Some((bx, by))] = ends {
+        ctx.begin_path();
+        ctx.move_to(ax, ay);
+        ctx.line_to(bx, by);
+        ctx.stroke();
+    }
+    ctx.set_font("bold 13px system-ui, sans-serif");
+    for (name, end) in ["A", "B"].iter().zip(ends) {
+        if let Some((x, y)) = end {
+            ctx.fill_rect(x - 3.0, y - 3.0, 6.0, 6.0);
+            let _ = ctx.fill_text(name, x + 6.0, y - 6.0);
+        }
+    }
+}
