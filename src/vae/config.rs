@@ -2,7 +2,7 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::Vae;
-use super::training::with_seed_lock;
+use super::training::{drawn, with_seed_lock};
 use crate::data::ImageShape;
 
 /// Everything needed to build a [`Vae`]; stored in checkpoints so that a file says what it holds.
@@ -147,7 +147,7 @@ impl VaeConfig {
     /// Builds the model with fresh weights drawn from the device's RNG.
     pub fn init(&self, device: &Device) -> Result<Vae, ConfigError> {
         self.validate()?;
-        Ok(with_seed_lock(|| Vae::new(self, device)))
+        Ok(with_seed_lock(|| drawn(Vae::new(self, device))))
     }
 }
 

@@ -24,6 +24,19 @@ pub(super) fn with_seed_lock<T>(draw: impl FnOnce() -> T) -> T {
     draw()
 }
 
+/// `module` with every parameter drawn now: burn initialises parameters lazily, on first use,
+/// which would draw from the shared RNG outside [`SEED_LOCK`].
+pub(super) fn drawn<M: Module>(module: M) -> M {
+    struct Draw;
+    impl ModuleVisitor for Draw {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let _ = param.val();
+        }
+    }
+    module.visit(&mut Draw);
+    module
+}
+
 /// Hyperparameters that may change between any two steps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hyper {
@@ -181,8 +194,12 @@ impl Trainer {
         let (vae, discriminator) = with_seed_lock(|| {
             device.seed(seed);
             (
-                Vae::new(&config, &device),
-                Discriminator::new(config.image, DISCRIMINATOR_HIDDEN, &device),
+                drawn(Vae::new(&config, &device)),
+                drawn(Discriminator::new(
+                    config.image,
+                    DISCRIMINATOR_HIDDEN,
+                    &device,
+                )),
             )
         });
         Ok(Self {
