@@ -6,6 +6,8 @@
 //! `Checkpoint::to_half`) and, for resuming, both optimizers. Since format 2, the weight sections
 //! of 16-bit files are stored byte-planed (all first bytes, then all second bytes): the sign and
 //! exponent bytes of weights of similar size repeat, which gzip finds only when they are adjacent.
+//! Since format 3, a CRC-32 of everything before it ends the file, so a damaged file is refused
+//! rather than loaded with wrong weights.
 
 use burn::module::{Module, ModuleMapper, Param};
 use burn::store::ModuleRecord;
@@ -16,7 +18,9 @@ use super::training::{Trainer, adam};
 use super::{ConfigError, Discriminator, Hyper, HyperError, Vae, VaeConfig, to_cpu};
 
 const MAGIC: &[u8; 7] = b"VAEPLAY";
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
+/// The first format that ends with a checksum.
+const CHECKSUMMED: u32 = 3;
 /// A header is a few hundred bytes; anything near this is not one of ours.
 const MAX_HEADER_BYTES: usize = 1 << 20;
 
@@ -30,6 +34,8 @@ pub enum CheckpointError {
     Truncated { expected: usize, found: usize },
     #[error("the file's header is damaged: {0}")]
     Header(String),
+    #[error("the file is damaged: its checksum does not match its contents")]
+    Checksum,
     #[error("the file holds {file}, but the current model is {current}")]
     Architecture { file: String, current: String },
     #[error("the file's {section} do not fit its model: {reason}")]
@@ -67,6 +73,12 @@ fn one_plane() -> usize {
 
 fn is_one_plane(planes: &usize) -> bool {
     *planes == 1
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = flate2::Crc::new();
+    crc.update(bytes);
+    crc.sum()
 }
 
 /// Byte `k` of every `planes`-byte word, for k = 0, 1, …; a tail shorter than a word stays last.
@@ -299,6 +311,8 @@ impl Checkpoint {
         for (_, bytes) in sections {
             out.extend_from_slice(&bytes);
         }
+        let checksum = crc32(&out);
+        out.extend_from_slice(&checksum.to_le_bytes());
         out
     }
 
@@ -345,11 +359,18 @@ impl Checkpoint {
             .iter()
             .try_fold(body, |acc, (_, len)| acc.checked_add(*len))
             .ok_or_else(|| CheckpointError::Header("section lengths overflow".into()))?;
+        let expected = expected + if version >= CHECKSUMMED { 4 } else { 0 };
         if bytes.len() < expected {
             return Err(CheckpointError::Truncated {
                 expected,
                 found: bytes.len(),
             });
+        }
+        if version >= CHECKSUMMED {
+            let (contents, checksum) = bytes[..expected].split_at(expected - 4);
+            if crc32(contents).to_le_bytes() != checksum {
+                return Err(CheckpointError::Checksum);
+            }
         }
         let mut at = body;
         let mut section = |name: &str| {
@@ -511,10 +532,47 @@ mod tests {
             gzipped_len(&bytes),
             gzipped_len(&flat_bytes)
         );
-        // Files of format 1 (no planes) still open.
-        let mut version_1 = flat_bytes;
+        // Files of formats 1 (no planes) and 2 (no checksum) still open.
+        let mut version_1 = flat_bytes.clone();
+        version_1.truncate(version_1.len() - 4);
         version_1[7..11].copy_from_slice(&1u32.to_le_bytes());
         let old = Checkpoint::from_bytes(&version_1).expect("a format 1 file should load");
         assert_eq!(old.model, half.model);
+        let mut version_2 = bytes.clone();
+        version_2.truncate(version_2.len() - 4);
+        version_2[7..11].copy_from_slice(&2u32.to_le_bytes());
+        let old = Checkpoint::from_bytes(&version_2).expect("a format 2 file should load");
+        assert_eq!(old.model, half.model);
+    }
+
+    #[test]
+    fn any_changed_byte_is_refused_by_the_checksum() {
+        let device = Device::flex();
+        let trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 3, &device)
+            .expect("VAE-MLP-2 should build");
+        let meta = serde_json::json!({ "step of the page": 2100 });
+        let bytes = Checkpoint::from_trainer(&trainer, meta, false)
+            .expect("should capture")
+            .to_bytes();
+        let header_end =
+            15 + u32::from_le_bytes([bytes[11], bytes[12], bytes[13], bytes[14]]) as usize;
+        // A digit in the header (still valid JSON), a weight, the checksum itself.
+        let digit = bytes
+            .windows(4)
+            .position(|w| w == b"2100")
+            .expect("the header holds the meta's 2100");
+        for at in [digit, header_end + 1000, bytes.len() - 1] {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0x01;
+            assert_eq!(
+                Checkpoint::from_bytes(&damaged).map(|_| ()),
+                Err(CheckpointError::Checksum),
+                "byte {at}"
+            );
+        }
+        assert!(matches!(
+            Checkpoint::from_bytes(&bytes[..bytes.len() - 2]),
+            Err(CheckpointError::Truncated { .. })
+        ));
     }
 }
