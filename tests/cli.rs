@@ -145,7 +145,7 @@ fn bundled_shapes_and_clear_errors() {
     let (ok, text) = train(&["--dataset", "cifar"]);
     assert!(!ok);
     assert!(text.contains("unknown dataset cifar"), "{text}");
-    let (ok, text) = train(&["--backend", "cuda", "--epochs", "0"]);
+    let (ok, text) = train(&["--backend", "cuda", "--epochs", "1"]);
     if cfg!(feature = "cuda") {
         assert!(ok, "{text}");
     } else {
@@ -155,4 +155,34 @@ fn bundled_shapes_and_clear_errors() {
     let (ok, text) = train(&["--data", dir.join("missing").to_str().expect("utf-8")]);
     assert!(!ok);
     assert!(text.contains("missing"), "{text}");
+}
+
+#[test]
+fn values_no_step_can_use_are_refused_with_a_reason() {
+    for (args, expected) in [
+        (
+            &["--batch", "0"][..],
+            "the batch size must be from 1 to 65536, not 0",
+        ),
+        (
+            &["--batch", "-3"][..],
+            "--batch: not a whole number of at least 0: -3",
+        ),
+        (&["--lr", "NaN"][..], "--lr: not a number: NaN"),
+        (
+            &["--lr", "0"][..],
+            "the learning rate must be a positive number, not 0",
+        ),
+        (
+            &["--beta", "-1"][..],
+            "β must be a number of at least 0, not -1",
+        ),
+        (&["--gamma", "inf"][..], "--gamma: not a number: inf"),
+        (&["--epochs", "0"][..], "--epochs must be at least 1"),
+        (&["--size", "0"][..], "--size must be from 1 to 64, not 0"),
+    ] {
+        let (ok, text) = train(args);
+        assert!(!ok, "{args:?} should be refused");
+        assert!(text.contains(expected), "{args:?}: {text}");
+    }
 }

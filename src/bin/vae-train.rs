@@ -23,8 +23,8 @@ mod cli {
     use burn::tensor::Device;
     use pollster::block_on;
     use vae_playground::data::{
-        Batches, ImageSet, ImageShape, Invert, Preprocess, ShapesConfig, Upload,
-        bundled_fashion_mnist, bundled_mnist, generate_shapes, read_tree,
+        Batches, ImageSet, ImageShape, Invert, MAX_INPUT_SIDE, Preprocess, SPLIT_SEED,
+        ShapesConfig, Upload, bundled_fashion_mnist, bundled_mnist, generate_shapes, read_tree,
     };
     use vae_playground::vae::{Checkpoint, EpochLog, Hyper, Trainer, VaeConfig};
 
@@ -84,15 +84,19 @@ usage: vae-train [options]
                 args.next()
                     .ok_or(format!("{flag} needs a value\n{}", usage()))
             };
-            let number = |v: String| {
-                v.parse::<f64>()
-                    .map_err(|_| format!("{flag}: not a number: {v}"))
+            let number = |v: String| match v.parse::<f64>() {
+                Ok(n) if n.is_finite() => Ok(n),
+                _ => Err(format!("{flag}: not a number: {v}")),
+            };
+            let whole = |v: String| match v.parse::<u64>() {
+                Ok(n) => Ok(n),
+                Err(_) => Err(format!("{flag}: not a whole number of at least 0: {v}")),
             };
             match flag.as_str() {
                 "--dataset" => o.dataset = value()?,
                 "--data" => o.data.push(value()?.into()),
                 "--size" => {
-                    let side = number(value()?)? as usize;
+                    let side = whole(value()?)? as usize;
                     o.preprocess.shape.width = side;
                     o.preprocess.shape.height = side;
                 }
@@ -108,20 +112,32 @@ usage: vae-train [options]
                     }
                 }
                 "--backend" => o.backend = value()?,
-                "--epochs" => o.epochs = number(value()?)? as usize,
-                "--batch" => o.hyper.batch_size = number(value()?)? as usize,
+                "--epochs" => o.epochs = whole(value()?)? as usize,
+                "--batch" => o.hyper.batch_size = whole(value()?)? as usize,
                 "--lr" => o.hyper.learning_rate = number(value()?)?,
                 "--beta" => o.hyper.beta = number(value()?)?,
                 "--gamma" => o.hyper.gamma = number(value()?)?,
                 "--discriminator" => o.hyper.discriminator = true,
-                "--seed" => o.seed = number(value()?)? as u64,
-                "--held-out" => o.held_out = number(value()?)? as usize,
+                "--seed" => o.seed = whole(value()?)?,
+                "--held-out" => o.held_out = whole(value()?)? as usize,
                 "--resumable" => o.resumable = true,
                 "--half" => o.half = true,
                 "--out" => o.out = value()?.into(),
                 "-h" | "--help" => return Err(usage()),
                 other => return Err(format!("unknown option {other}\n{}", usage())),
             }
+        }
+        // Every value a step divides by or multiplies with: refused here, with a reason, rather
+        // than dividing by zero or training on NaN later.
+        o.hyper
+            .validate()
+            .map_err(|e| format!("{e}\n{}", usage()))?;
+        if o.epochs == 0 {
+            return Err("--epochs must be at least 1".into());
+        }
+        let side = o.preprocess.shape.width;
+        if !(1..=MAX_INPUT_SIDE.min(64)).contains(&side) {
+            return Err(format!("--size must be from 1 to 64, not {side}"));
         }
         Ok(o)
     }
@@ -223,8 +239,10 @@ usage: vae-train [options]
         if o.half && o.resumable {
             return Err("--half files hold weights only: drop --resumable".into());
         }
-        let (name, mut train) = load(&o)?;
-        let held_out = train.split_off(o.held_out.min(train.len() / 5));
+        let (name, set) = load(&o)?;
+        // The same held-out images as the page keeps aside for the same data.
+        let split = set.split(o.held_out.min(set.len() / 5), SPLIT_SEED);
+        let (train, held_out) = (set.select(&split.train), set.select(&split.held_out));
         let mut config = VaeConfig::mlp2();
         config.image = train.shape;
         let device = device(&o.backend)?;

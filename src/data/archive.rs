@@ -30,10 +30,43 @@ pub enum ArchiveError {
     Damaged(String),
     #[error("the archive holds {found} files, more than the {limit} allowed")]
     TooManyEntries { found: usize, limit: usize },
-    #[error("{entry} expands to more than {} MB", .limit / 1_000_000)]
+    #[error("{entry} expands to more than {}", size_text(*.limit))]
     EntryTooLarge { entry: String, limit: usize },
-    #[error("the archive expands to more than {} MB in all", .limit / 1_000_000)]
+    #[error("the archive expands to more than {} in all", size_text(*.limit))]
     TooLarge { limit: usize },
+    #[error("could not write the archive: {0}")]
+    Write(String),
+}
+
+/// A size for people: "64 MB" (of 2²⁰ bytes), "1.5 MB", "512 KB".
+pub fn size_text(bytes: usize) -> String {
+    const MB: f64 = 1024.0 * 1024.0;
+    let mb = bytes as f64 / MB;
+    if mb >= 1.0 {
+        if mb.fract() == 0.0 {
+            format!("{mb} MB")
+        } else {
+            format!("{mb:.1} MB")
+        }
+    } else {
+        format!("{} KB", (bytes as f64 / 1024.0).ceil())
+    }
+}
+
+/// `name`, or `name (2)`, `name (3)`… before its extension: the first that `taken` does not hold.
+pub fn unique_name(name: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(name) {
+        return name.to_string();
+    }
+    let slash = name.rfind('/').map_or(0, |i| i + 1);
+    let (stem, extension) = match name[slash..].rfind('.') {
+        Some(dot) if dot > 0 => name.split_at(slash + dot),
+        _ => (name, ""),
+    };
+    (2..)
+        .map(|n| format!("{stem} ({n}){extension}"))
+        .find(|candidate| !taken(candidate))
+        .expect("some numbered name should be free")
 }
 
 pub fn is_zip(bytes: &[u8]) -> bool {
@@ -92,19 +125,21 @@ pub fn read_zip(
     Ok(files)
 }
 
-/// A zip archive of `files` (deflated).
-pub fn write_zip(files: &[NamedFile]) -> Vec<u8> {
+/// A zip archive of `files` (deflated). A name that comes twice is numbered (`a (2).png`): an
+/// archive holds each name once.
+pub fn write_zip(files: &[NamedFile]) -> Result<Vec<u8>, ArchiveError> {
+    let failed = |e: zip::result::ZipError| ArchiveError::Write(e.to_string());
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
+    let mut names = std::collections::HashSet::new();
     for file in files {
+        let name = unique_name(&file.name, |n| names.contains(n));
+        writer.start_file(name.as_str(), options).map_err(failed)?;
         writer
-            .start_file(file.name.as_str(), options)
-            .and_then(|()| writer.write_all(&file.bytes).map_err(Into::into))
-            .expect("writing a zip into memory should not fail");
+            .write_all(&file.bytes)
+            .map_err(|e| ArchiveError::Write(e.to_string()))?;
+        names.insert(name);
     }
-    writer
-        .finish()
-        .expect("finishing a zip in memory should not fail")
-        .into_inner()
+    Ok(writer.finish().map_err(failed)?.into_inner())
 }

@@ -29,7 +29,7 @@ pub enum IdxError {
     LabelCount { images: usize, labels: usize },
     #[error("not valid gzip: {0}")]
     Gzip(String),
-    #[error("expands to more than {} MB", MAX_DECOMPRESSED_BYTES / 1_000_000)]
+    #[error("expands to more than {}", super::size_text(MAX_DECOMPRESSED_BYTES))]
     TooLarge,
 }
 

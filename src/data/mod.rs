@@ -11,16 +11,18 @@ mod rng;
 mod shapes;
 mod upload;
 
-pub use archive::{ArchiveError, LIMITS, Limits, is_zip, read_zip, write_zip};
+pub use archive::{
+    ArchiveError, LIMITS, Limits, is_zip, read_zip, size_text, unique_name, write_zip,
+};
 pub use idx::{
     IdxError, MAX_DECOMPRESSED_BYTES, gunzip_limited, read_idx, read_idx_pair, write_idx,
 };
-pub use image_set::{Batches, ImageSet, ImageShape};
+pub use image_set::{Batches, ImageSet, ImageShape, SPLIT_SEED, Split};
 pub use npy::{NpyArray, NpyError, read_npy, write_npy};
 pub use picture::{MAX_IMAGE_SIDE, PictureError, decode_picture, encode_png, image_png};
 pub use preprocess::{Invert, MAX_INPUT_SIDE, Preprocess, RawImage};
 pub use rng::Rng;
-pub use shapes::{FACTOR_NAMES, Factors, KINDS, ShapesConfig, generate_shapes};
+pub use shapes::{FACTOR_NAMES, Factors, KINDS, ShapeMaker, ShapesConfig, generate_shapes};
 pub use upload::{NamedFile, Problem, Upload, UploadResult};
 
 /// Reading a dataset from disk (the native trainer, tests and benchmarks).

@@ -22,7 +22,10 @@ pub enum NpyError {
     LabelShape(Vec<usize>),
     #[error("label {0} is out of range: labels must be whole numbers from 0 to 255")]
     LabelValue(f64),
-    #[error("the array is larger than {} MB", super::MAX_DECOMPRESSED_BYTES / 1_000_000)]
+    #[error(
+        "the array is larger than {}",
+        super::size_text(super::MAX_DECOMPRESSED_BYTES)
+    )]
     TooLarge,
 }
 
@@ -162,7 +165,8 @@ pub fn read_npy(bytes: &[u8]) -> Result<NpyArray, NpyError> {
 
 impl NpyArray {
     /// The array as images: uint8 values are scaled from 0–255, floats are taken as 0–1 unless
-    /// some exceed 1 (then 0–255). An alpha channel (C = 4) is dropped.
+    /// some exceed 1 (then 0–255). An alpha channel (C = 4) is dropped. Values that are not
+    /// numbers (NaN, ±∞) stay NaN, for the caller to leave their images out.
     pub fn into_images(self) -> Result<ImageSet, NpyError> {
         let (n, height, width, channels) = match self.shape[..] {
             [n, h, w] => (n, h, w, 1),
@@ -172,7 +176,12 @@ impl NpyArray {
         if n == 0 || height == 0 || width == 0 {
             return Err(NpyError::Shape(self.shape));
         }
-        let max = self.values.iter().copied().fold(0.0f64, f64::max);
+        let max = self
+            .values
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, f64::max);
         let scale = if self.integer || max > 1.0 {
             1.0 / 255.0
         } else {
@@ -188,13 +197,12 @@ impl NpyArray {
         // HWC (NumPy's layout) to CHW (ours).
         for image in self.values.chunks_exact(height * width * channels) {
             for c in 0..kept {
-                pixels.extend(
-                    image
-                        .iter()
-                        .skip(c)
-                        .step_by(channels)
-                        .map(|&v| (v * scale).clamp(0.0, 1.0) as f32),
-                );
+                pixels.extend(image.iter().skip(c).step_by(channels).map(
+                    |&v| match v.is_finite() {
+                        true => (v * scale).clamp(0.0, 1.0) as f32,
+                        false => f32::NAN,
+                    },
+                ));
             }
         }
         Ok(ImageSet {

@@ -80,18 +80,49 @@ const MAX_SCALE: f32 = 0.3;
 /// Samples per pixel side (anti-aliasing).
 const SUPERSAMPLE: usize = 4;
 
-/// The generated images (labelled by kind) and each image's factors.
-pub fn generate_shapes(config: &ShapesConfig) -> (ImageSet, Vec<Factors>) {
-    let mut rng = Rng::new(config.seed);
-    let size = config.size.max(4);
-    let shape = ImageShape {
-        width: size,
-        height: size,
-        channels: 1,
-    };
-    let mut pixels = Vec::with_capacity(config.count * shape.pixels());
-    let mut factors = Vec::with_capacity(config.count);
-    for _ in 0..config.count {
+/// Draws Shapes a slice at a time, so that the page can yield (and show progress) between
+/// slices: the same images, in the same order, as drawing them in one go.
+pub struct ShapeMaker {
+    config: ShapesConfig,
+    rng: Rng,
+    shape: ImageShape,
+    pixels: Vec<f32>,
+    factors: Vec<Factors>,
+}
+
+impl ShapeMaker {
+    pub fn new(config: &ShapesConfig) -> Self {
+        let size = config.size.max(4);
+        let shape = ImageShape {
+            width: size,
+            height: size,
+            channels: 1,
+        };
+        Self {
+            config: *config,
+            rng: Rng::new(config.seed),
+            shape,
+            pixels: Vec::with_capacity(config.count * shape.pixels()),
+            factors: Vec::with_capacity(config.count),
+        }
+    }
+
+    /// Images drawn so far.
+    pub fn done(&self) -> usize {
+        self.factors.len()
+    }
+
+    /// Draws up to `count` more images; whether all of them are drawn now.
+    pub fn make(&mut self, count: usize) -> bool {
+        let end = (self.done() + count).min(self.config.count);
+        while self.done() < end {
+            self.make_one();
+        }
+        self.done() == self.config.count
+    }
+
+    fn make_one(&mut self) {
+        let rng = &mut self.rng;
         let kind = rng.below(3) as u8;
         let scale = MIN_SCALE + (rng.uniform() as f32) * (MAX_SCALE - MIN_SCALE);
         let symmetry = match kind {
@@ -106,6 +137,7 @@ pub fn generate_shapes(config: &ShapesConfig) -> (ImageSet, Vec<Factors>) {
             scale,
             rotation: (rng.uniform() as f32) * symmetry,
         };
+        let size = self.shape.width;
         for y in 0..size {
             for x in 0..size {
                 let mut inside = 0;
@@ -116,18 +148,30 @@ pub fn generate_shapes(config: &ShapesConfig) -> (ImageSet, Vec<Factors>) {
                         inside += f.contains(px, py) as usize;
                     }
                 }
-                pixels.push(inside as f32 / (SUPERSAMPLE * SUPERSAMPLE) as f32);
+                self.pixels
+                    .push(inside as f32 / (SUPERSAMPLE * SUPERSAMPLE) as f32);
             }
         }
-        factors.push(f);
+        self.factors.push(f);
     }
-    let labels = factors.iter().map(|f| f.kind).collect();
-    (
-        ImageSet {
-            shape,
-            pixels,
-            labels: Some(labels),
-        },
-        factors,
-    )
+
+    /// The images drawn (labelled by kind) and each image's factors.
+    pub fn finish(self) -> (ImageSet, Vec<Factors>) {
+        let labels = self.factors.iter().map(|f| f.kind).collect();
+        (
+            ImageSet {
+                shape: self.shape,
+                pixels: self.pixels,
+                labels: Some(labels),
+            },
+            self.factors,
+        )
+    }
+}
+
+/// The generated images (labelled by kind) and each image's factors.
+pub fn generate_shapes(config: &ShapesConfig) -> (ImageSet, Vec<Factors>) {
+    let mut maker = ShapeMaker::new(config);
+    maker.make(config.count);
+    maker.finish()
 }

@@ -26,6 +26,10 @@ fn file(name: &str, bytes: Vec<u8>) -> NamedFile {
     }
 }
 
+fn zip_of(files: &[NamedFile]) -> Vec<u8> {
+    write_zip(files).expect("a zip should write to memory")
+}
+
 fn upload(files: Vec<NamedFile>) -> UploadResult {
     upload_with(files, LIMITS)
 }
@@ -410,7 +414,7 @@ fn idx_export_reads_back() {
 
 #[test]
 fn folders_and_archives_give_labels_and_mixed_sizes_are_resized() {
-    let archive = write_zip(&[
+    let archive = zip_of(&[
         file("digits/cat/a.png", png(28, 28, 255)),
         file("digits/cat/b.png", png(40, 30, 255)),
         file("digits/dog/c.png", png(28, 28, 0)),
@@ -527,18 +531,18 @@ fn archives_over_the_limits_are_refused() {
         images: 5,
     };
     // A zip bomb in miniature: 1 MB of zeros deflates to about a kilobyte.
-    let bomb = write_zip(&[file("zeros.png", vec![0; 1_000_000])]);
+    let bomb = zip_of(&[file("zeros.png", vec![0; 1_000_000])]);
     assert!(bomb.len() < 10_000);
     let result = upload_with(vec![file("bomb.zip", bomb)], limits);
     assert_eq!(
         reasons(&result),
         [(
             "bomb.zip".into(),
-            "zeros.png expands to more than 0 MB".into()
+            "zeros.png expands to more than 10 KB".into()
         )]
     );
 
-    let many = write_zip(
+    let many = zip_of(
         &(0..4)
             .map(|i| file(&format!("{i}.png"), png(2, 2, 0)))
             .collect::<Vec<_>>(),
@@ -552,13 +556,16 @@ fn archives_over_the_limits_are_refused() {
 
     let big = file("big.png", vec![1; 20_000]);
     let result = upload_with(vec![big], limits);
-    assert!(reasons(&result)[0].1.contains("larger than"));
+    assert_eq!(
+        reasons(&result)[0].1,
+        "20 KB is larger than the 10 KB allowed per file"
+    );
 
     let parts: Vec<NamedFile> = (0..3)
         .map(|i| {
             file(
                 &format!("{i}.zip"),
-                write_zip(&[file("x.bin", vec![i; 9_000])]),
+                zip_of(&[file("x.bin", vec![i; 9_000])]),
             )
         })
         .collect();
@@ -567,9 +574,12 @@ fn archives_over_the_limits_are_refused() {
     let problems = reasons(&result);
     assert_eq!(problems.len(), 3, "{problems:?}");
     assert_eq!(problems[2].0, "2.zip");
-    assert!(problems[2].1.contains("expands to more than 0 MB in all"));
+    assert_eq!(
+        problems[2].1,
+        "the archive expands to more than 25 KB in all"
+    );
 
-    let damaged = write_zip(&[file("a.png", png(2, 2, 0))]);
+    let damaged = zip_of(&[file("a.png", png(2, 2, 0))]);
     let result = upload_with(
         vec![file("damaged.zip", damaged[..damaged.len() - 10].to_vec())],
         limits,
@@ -590,13 +600,90 @@ fn archives_over_the_limits_are_refused() {
 /// `cargo fuzz` explores far more (see `scripts/fuzz.sh`); this runs the same entry points on a
 /// few thousand seeded mutations of valid files in every test run.
 #[test]
+fn shapes_drawn_in_slices_are_the_shapes_drawn_at_once() {
+    let config = ShapesConfig {
+        count: 50,
+        size: 12,
+        seed: 4,
+    };
+    let mut maker = ShapeMaker::new(&config);
+    assert!(!maker.make(7));
+    assert_eq!(maker.done(), 7);
+    while !maker.make(7) {}
+    assert_eq!(maker.finish(), generate_shapes(&config));
+}
+
+#[test]
+fn sizes_read_as_people_count_them() {
+    assert_eq!(size_text(64 * 1024 * 1024), "64 MB");
+    assert_eq!(size_text(1536 * 1024), "1.5 MB");
+    assert_eq!(size_text(10_000), "10 KB");
+    assert_eq!(size_text(1), "1 KB");
+}
+
+#[test]
+fn a_zip_holds_each_name_once_and_same_names_are_numbered() {
+    let files = [
+        file("a/x.png", vec![1]),
+        file("a/x.png", vec![2]),
+        file("a/x.png", vec![3]),
+        file("noext", vec![4]),
+        file("noext", vec![5]),
+    ];
+    let zip = zip_of(&files);
+    let mut budget = LIMITS.total_bytes;
+    let read = read_zip("z", &zip, &LIMITS, &mut budget).expect("the zip should read back");
+    let names: Vec<&str> = read.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "z/a/x.png",
+            "z/a/x (2).png",
+            "z/a/x (3).png",
+            "z/noext",
+            "z/noext (2)"
+        ]
+    );
+    assert_eq!(read[2].bytes, [3]);
+    assert_eq!(unique_name(".hidden", |n| n == ".hidden"), ".hidden (2)");
+}
+
+#[test]
+fn npy_images_holding_nan_are_left_out_with_their_labels_and_named() {
+    // Image 1 of 3 holds a NaN.
+    let values: Vec<u8> = (0..48)
+        .map(|i| if i == 20 { f32::NAN } else { 0.5 })
+        .flat_map(f32::to_le_bytes)
+        .collect();
+    let images = write_npy("<f4", &[3, 4, 4], &values);
+    let labels = write_npy("|u1", &[3], &[7, 8, 9]);
+    let result = upload(vec![file("x.npy", images), file("y.npy", labels)]);
+    let set = result.set.as_ref().expect("two images are usable");
+    assert_eq!(set.len(), 2);
+    assert!(set.pixels.iter().all(|v| v.is_finite()));
+    assert_eq!(
+        result.classes,
+        ["7", "9"],
+        "the left-out image's label goes with it"
+    );
+    assert_eq!(
+        reasons(&result),
+        [(
+            "x.npy".into(),
+            "1 of its 3 images hold values that are not numbers (NaN or ∞) and were left out"
+                .into()
+        )]
+    );
+}
+
+#[test]
 fn fuzz_entry_points_survive_mutated_files() {
     let idx_file = idx(&[3, 4, 4], &[9; 48]);
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     std::io::Write::write_all(&mut gz, &idx_file).expect("gzip in memory");
     let gz = gz.finish().expect("gzip in memory");
     let npy_file = write_npy("<f4", &[2, 2, 2], &[0; 32]);
-    let zip_file = write_zip(&[
+    let zip_file = zip_of(&[
         file("a/1.png", png(5, 5, 200)),
         file("b/2.png", png(3, 9, 20)),
         file("c.npy", write_npy("|u1", &[1, 2, 2], &[1, 2, 3, 4])),

@@ -4,7 +4,7 @@
 //!
 //! Files go in one at a time ([`Upload::add`]) so that the page can yield between them.
 
-use super::archive::{LIMITS, Limits, is_zip, read_zip};
+use super::archive::{LIMITS, Limits, is_zip, read_zip, size_text};
 use super::{ImageSet, Preprocess, RawImage, decode_picture, read_idx, read_idx_pair, read_npy};
 
 /// A file as the user handed it over: its name (with folders, for a folder upload or inside an
@@ -43,7 +43,10 @@ struct LabelFile {
 /// A run of images from one array file, waiting for its labels.
 struct ArrayRun {
     start: usize,
-    count: usize,
+    /// Images in the file.
+    total: usize,
+    /// Which of them were left out (positions in the file).
+    left_out: Vec<usize>,
 }
 
 pub struct Upload {
@@ -125,17 +128,17 @@ impl Upload {
     pub fn expand(&mut self, file: NamedFile) -> Vec<NamedFile> {
         if file.bytes.len() > self.limits.file_bytes {
             let reason = format!(
-                "{} MB is larger than the {} MB allowed per file",
-                file.bytes.len() / 1_000_000,
-                self.limits.file_bytes / 1_000_000
+                "{} is larger than the {} allowed per file",
+                size_text(file.bytes.len()),
+                size_text(self.limits.file_bytes)
             );
             self.problem(&file.name, reason);
             return Vec::new();
         }
         if file.bytes.len() > self.budget {
             let reason = format!(
-                "the upload is over its {} MB in all",
-                self.limits.total_bytes / 1_000_000
+                "the upload is over its {} in all",
+                size_text(self.limits.total_bytes)
             );
             self.problem(&file.name, reason);
             return Vec::new();
@@ -219,10 +222,17 @@ impl Upload {
     fn add_array(&mut self, name: &str, set: ImageSet) {
         let start = self.len();
         let image_pixels = set.shape.pixels();
-        for pixels in set.pixels.chunks_exact(image_pixels) {
+        let mut left_out = Vec::new();
+        for (i, pixels) in set.pixels.chunks_exact(image_pixels).enumerate() {
             if self.room() == 0 {
                 self.stop_adding(name);
+                left_out.extend(i..set.len());
                 break;
+            }
+            // A NaN would make every batch holding the image fail: it is left out.
+            if pixels.iter().any(|v| v.is_nan()) {
+                left_out.push(i);
+                continue;
             }
             let image = RawImage {
                 width: set.shape.width,
@@ -232,9 +242,22 @@ impl Upload {
             };
             self.add_image(name, &image, None);
         }
+        let not_numbers = set
+            .pixels
+            .chunks_exact(image_pixels)
+            .filter(|p| p.iter().any(|v| v.is_nan()))
+            .count();
+        if not_numbers > 0 {
+            let reason = format!(
+                "{not_numbers} of its {} images hold values that are not numbers (NaN or ∞) and were left out",
+                set.len()
+            );
+            self.problem(name, reason);
+        }
         self.arrays.push(ArrayRun {
             start,
-            count: self.len() - start,
+            total: set.len(),
+            left_out,
         });
     }
 
@@ -252,12 +275,21 @@ impl Upload {
     pub fn finish(mut self) -> UploadResult {
         let mut label_files = std::mem::take(&mut self.label_files);
         for run in std::mem::take(&mut self.arrays) {
-            let Some(position) = label_files.iter().position(|l| l.labels.len() == run.count)
+            let Some(position) = label_files.iter().position(|l| l.labels.len() == run.total)
             else {
                 continue;
             };
             let file = label_files.remove(position);
-            for (class, label) in self.classes[run.start..].iter_mut().zip(&file.labels) {
+            let mut kept = vec![true; run.total];
+            for &i in &run.left_out {
+                kept[i] = false;
+            }
+            let kept = file
+                .labels
+                .iter()
+                .zip(kept)
+                .filter_map(|(label, kept)| kept.then_some(label));
+            for (class, label) in self.classes[run.start..].iter_mut().zip(kept) {
                 *class = Some(label.to_string());
             }
         }

@@ -36,9 +36,15 @@ pub use state::{
 /// Images encoded for the plane and scored for the held-out ELBO, at most.
 pub const HELD_OUT: usize = 1000;
 
-/// How many of `len` images are kept aside (the last ones).
+/// How many of `len` images are kept aside.
 pub fn held_out_count(len: usize) -> usize {
     HELD_OUT.min(len / 5)
+}
+
+/// The images a session keeps aside (the plane's points, the held-out ELBO) and the ones it
+/// trains on: the same split in the page, its workers and `vae-train`.
+pub fn held_out_split(set: &crate::data::ImageSet) -> crate::data::Split {
+    set.split(held_out_count(set.len()), crate::data::SPLIT_SEED)
 }
 
 #[cfg(test)]

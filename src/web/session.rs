@@ -15,7 +15,7 @@ use yew::Callback;
 use super::tasks::{now_ms, yield_to_browser};
 use crate::data::{Batches, ImageSet};
 use crate::page::inference::encode_points;
-use crate::page::{PlanePoint, SessionEvent, held_out_count};
+use crate::page::{PlanePoint, SessionEvent, held_out_split};
 use crate::vae::{Checkpoint, Hyper, Trainer, Vae, VaeConfig, to_cpu};
 
 /// How often the page gets a fresh copy of the weights for drawing (ms of training), at least.
@@ -90,11 +90,18 @@ pub async fn run(
         Ok(trainer) => trainer,
         Err(error) => return failed(error),
     };
-    // Batches index the first images of the shared set; only the held-out tail is copied.
-    let train = setup.data;
-    let held_out_len = held_out_count(train.len());
-    let held_out = Rc::new(train.last(held_out_len));
-    let mut batches = Batches::new(train.len() - held_out_len, setup.seed);
+    // Batches index the shared set through the split; only the held-out images are copied.
+    let data = setup.data;
+    if data.shape != trainer.config().image {
+        return failed(format!(
+            "the model is for {} images but the data holds {} ones",
+            trainer.config().image,
+            data.shape
+        ));
+    }
+    let split = held_out_split(&data);
+    let held_out = Rc::new(data.select(&split.held_out));
+    let mut batches = Batches::new(split.train.len(), setup.seed);
     let mut running = false;
     let mut pending_steps = 0u32;
     let mut next_model = f64::NEG_INFINITY;
@@ -160,8 +167,12 @@ pub async fn run(
             continue;
         }
 
-        let indices = batches.next_batch(trainer.hyper.batch_size);
-        let images = train.batch(&indices, trainer.device());
+        let indices: Vec<usize> = batches
+            .next_batch(trainer.hyper.batch_size)
+            .into_iter()
+            .map(|i| split.train[i])
+            .collect();
+        let images = data.batch(&indices, trainer.device());
         let report = match trainer.step(images).await {
             Ok(report) => report,
             Err(error) => return failed(error.to_string()),

@@ -83,7 +83,11 @@ pub fn use_autosave(store: &UseReducerHandle<Store>, session: &SessionControls, 
             if *restored {
                 let zip = write_zip(files);
                 spawn_local(async move {
-                    if let Err(error) = storage::save(OWN_FILES_KEY, &zip).await {
+                    let saved = match zip {
+                        Ok(zip) => storage::save(OWN_FILES_KEY, &zip).await,
+                        Err(error) => Err(error.to_string()),
+                    };
+                    if let Err(error) = saved {
                         dispatcher.dispatch(Action::Autosaved(Autosave::Failed(error)));
                     }
                 });

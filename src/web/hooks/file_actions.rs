@@ -228,7 +228,8 @@ async fn export(what: Export, shape: ImageShape, scene: &Scene) -> Result<String
                         bytes: image_png(set.image(i), shape),
                     })
                     .collect();
-                download("samples.zip", "application/zip", &write_zip(&files))?;
+                let zip = write_zip(&files).map_err(|e| e.to_string())?;
+                download("samples.zip", "application/zip", &zip)?;
                 Ok(format!("Exported {count} samples as samples.zip."))
             }
         }

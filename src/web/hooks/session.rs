@@ -7,7 +7,7 @@ use std::rc::Rc;
 use futures::channel::oneshot;
 use yew::prelude::*;
 
-use crate::page::{Action, PageMeta, SessionKey, held_out_count};
+use crate::page::{Action, DataStatus, PageMeta, SessionKey, held_out_split};
 use crate::vae::{Checkpoint, Hyper};
 use crate::web::scene::{STRIP, Scene};
 use crate::web::session::{Command, Event, Setup};
@@ -66,8 +66,11 @@ pub fn use_session(store: &UseReducerHandle<Store>, scene: &Scene) -> SessionCon
                 return;
             };
             let shape = data.shape;
-            // The strip shows the last images, which the session keeps aside as held out.
-            scene.set_originals(Rc::new(data.last(STRIP)));
+            // The strip shows the first held-out images.
+            let split = held_out_split(&data);
+            scene.set_originals(Rc::new(
+                data.select(&split.held_out[..STRIP.min(split.held_out.len())]),
+            ));
             let events = Callback::from(move |event| match event {
                 Event::Model(vae) => {
                     scene.set_model(vae, shape);
@@ -108,21 +111,20 @@ pub fn use_session(store: &UseReducerHandle<Store>, scene: &Scene) -> SessionCon
     });
     // The plane can colour Shapes by their true factors: those of the held-out images.
     let factors = match &store.data.status {
-        crate::page::DataStatus::Ready {
+        DataStatus::Ready {
             set,
             factors: Some(factors),
             ..
-        } => Some((factors.clone(), set.len())),
+        } => Some((factors.clone(), set.clone())),
         _ => None,
     };
     use_effect_with(factors, {
         let scene = scene.clone();
         move |factors| {
-            scene.set_factors(
-                factors
-                    .as_ref()
-                    .map(|(factors, len)| Rc::new(factors[len - held_out_count(*len)..].to_vec())),
-            )
+            scene.set_factors(factors.as_ref().map(|(factors, set)| {
+                let split = held_out_split(set);
+                Rc::new(split.held_out.iter().map(|&i| factors[i]).collect())
+            }))
         }
     });
 
