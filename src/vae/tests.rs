@@ -484,3 +484,44 @@ fn files_with_settings_no_step_can_use_are_refused() {
         assert_eq!(error.to_string(), expected);
     }
 }
+
+/// Writes the fuzz targets' seed model files when `FUZZ_SEEDS` names a folder (see
+/// `scripts/fuzz.sh`): a fuzzer that starts from valid files gets past the magic and the header.
+#[test]
+fn fuzz_seed_files() {
+    let Some(folder) = std::env::var_os("FUZZ_SEEDS") else {
+        return;
+    };
+    let config = VaeConfig {
+        image: crate::data::ImageShape {
+            width: 4,
+            height: 4,
+            channels: 1,
+        },
+        architecture: Architecture::Mlp { hidden: vec![3] },
+        latent: 2,
+        likelihood: Likelihood::Bernoulli,
+    };
+    let trainer = Trainer::new(config, Hyper::default(), 1, &Device::flex())
+        .expect("a tiny model should build");
+    let plain =
+        Checkpoint::from_trainer(&trainer, serde_json::Value::Null, false).expect("should capture");
+    let files = [
+        ("plain.vae", plain.to_bytes()),
+        (
+            "half.vae",
+            plain.to_half().expect("should halve").to_bytes(),
+        ),
+        (
+            "resumable.vae",
+            Checkpoint::from_trainer(&trainer, serde_json::Value::Null, true)
+                .expect("should capture")
+                .to_bytes(),
+        ),
+    ];
+    let folder = std::path::Path::new(&folder);
+    std::fs::create_dir_all(folder).expect("the seed folder should be writable");
+    for (name, bytes) in files {
+        std::fs::write(folder.join(name), bytes).expect("the seed folder should be writable");
+    }
+}
