@@ -40,13 +40,14 @@ impl Dataset {
     }
 
     /// The model each bundled dataset opens with, trained natively by `vae-train` (see the
-    /// README); none for the user's own.
-    pub fn pretrained_url(self) -> Option<&'static str> {
-        match self {
-            Self::Mnist => Some("models/mnist-mlp2.vae"),
-            Self::Fashion => Some("models/fashion-mlp2.vae"),
-            Self::Shapes => Some("models/shapes-mlp2.vae"),
-            Self::Own => None,
+    /// README): MNIST's also trained as a VAE-GAN; none for the user's own.
+    pub fn pretrained_url(self, kind: PretrainedKind) -> Option<&'static str> {
+        match (self, kind) {
+            (Self::Mnist, PretrainedKind::Gan) => Some("models/mnist-mlp2-gan.vae"),
+            (Self::Mnist, PretrainedKind::Plain) => Some("models/mnist-mlp2.vae"),
+            (Self::Fashion, PretrainedKind::Plain) => Some("models/fashion-mlp2.vae"),
+            (Self::Shapes, PretrainedKind::Plain) => Some("models/shapes-mlp2.vae"),
+            _ => None,
         }
     }
 
@@ -74,8 +75,13 @@ impl Dataset {
     }
 }
 
-/// MNIST's pretrained model trained with the discriminator on (see the README).
-pub const PRETRAINED_GAN_URL: &str = "models/mnist-mlp2-gan.vae";
+/// Which pretrained model: the VAE, or the VAE-GAN (trained with its discriminator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PretrainedKind {
+    #[default]
+    Plain,
+    Gan,
+}
 
 const FASHION_CLASSES: [&str; 10] = [
     "T-shirt",
@@ -147,6 +153,10 @@ pub struct Data {
     pub read_problems: Shared<Vec<Problem>>,
     /// Those, and files that were read but could not be used.
     pub problems: Shared<Vec<Problem>>,
+    /// What `status` was loaded for: loading is not repeated when only unusable files were
+    /// dropped from the user's own.
+    pub loaded_for: Option<DataKey>,
+    pub pretrained_kind: PretrainedKind,
 }
 
 impl Data {
@@ -162,7 +172,14 @@ impl Data {
             shapes: ShapesConfig::default(),
             read_problems: Shared::default(),
             problems: Shared::default(),
+            loaded_for: None,
+            pretrained_kind: PretrainedKind::Plain,
         }
+    }
+
+    /// Whether `key` still has to be loaded.
+    pub fn needs_loading(&self, key: &DataKey) -> bool {
+        self.loaded_for.as_ref() != Some(key)
     }
 
     pub fn key(&self) -> DataKey {
@@ -186,7 +203,8 @@ mod tests {
         }
         assert_eq!(Dataset::from_key("MNIST"), None);
         assert_eq!(Dataset::Fashion.classes()[9], "ankle boot");
-        assert_eq!(Dataset::Own.pretrained_url(), None);
+        assert_eq!(Dataset::Own.pretrained_url(PretrainedKind::Plain), None);
+        assert_eq!(Dataset::Fashion.pretrained_url(PretrainedKind::Gan), None);
         assert!(Dataset::Shapes.idx_urls().is_none());
     }
 }

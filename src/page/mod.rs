@@ -9,10 +9,12 @@ mod dataset;
 pub mod fuzz;
 pub mod geometry;
 pub mod inference;
+mod kept;
 mod meta;
 mod plane;
 pub mod protocol;
 mod reduce;
+mod restore;
 pub mod settings;
 mod share;
 mod shared;
@@ -22,15 +24,17 @@ pub use backend::{
     Backend, BackendKind, Backends, Engine, Probe, Queued, WebGpuReady, WebGpuTrainer,
 };
 pub use chart::{ChartPoint, History, y_range};
-pub use dataset::{Data, DataKey, DataStatus, Dataset, PRETRAINED_GAN_URL};
+pub use dataset::{Data, DataKey, DataStatus, Dataset, PretrainedKind};
+pub use kept::{Keeping, Kept};
 pub use meta::PageMeta;
 pub use plane::{Colour, Plane, PlaneKey, PlanePoint, ZOOM_IN, ZOOM_OUT, lerp, there_and_back};
 pub use reduce::{Action, SessionEvent};
+pub use restore::{Damaged, Restore};
 pub use share::{ParsedLink, ShareLink};
 pub use shared::Shared;
 pub use state::{
     Autosave, Effect, Export, MAX_SAMPLES, ModelCard, Origin, OriginLine, Pretrained, SessionKey,
-    Settings, State, Training,
+    Settings, Source, State, Training,
 };
 
 /// Images encoded for the plane and scored for the held-out ELBO, at most.

@@ -1,12 +1,12 @@
 //! Every change to the page's state: one `Action` enum and one `reduce`.
 
-use super::backend::{Backend, BackendKind, Probe, WebGpuReady, WebGpuTrainer};
+use super::backend::{Backend, BackendKind, Engine, Probe, WebGpuReady, WebGpuTrainer};
 use super::chart::ChartPoint;
-use super::dataset::{DataKey, DataStatus, Dataset};
-use super::meta::PageMeta;
+use super::dataset::{DataKey, DataStatus, Dataset, PretrainedKind};
+use super::restore::Restore;
 use super::shared::Shared;
-use super::state::{Autosave, Effect, Origin, Pretrained, State};
-use crate::data::{NamedFile, Preprocess, Problem, ShapesConfig};
+use super::state::{Autosave, Effect, Origin, Pretrained, Source, State};
+use crate::data::{NamedFile, Preprocess, Problem, ShapesConfig, unique_name};
 use crate::vae::{Checkpoint, Hyper, StepReport, VaeConfig};
 
 /// What a session tells the page (its model and points go straight to the canvases).
@@ -40,13 +40,21 @@ pub enum Action {
     SetPreprocess(Preprocess),
     SetShapes(ShapesConfig),
     Data(DataKey, DataStatus, Shared<Vec<Problem>>),
-    Pretrained(Dataset, Pretrained),
-    /// Start a new session from these weights.
+    Pretrained(Dataset, PretrainedKind, Pretrained),
+    /// Start from the pretrained VAE, or from the VAE-GAN.
+    UsePretrained(PretrainedKind),
+    /// Start a new session from these weights (Reset: from scratch).
     Restart(Origin),
+    /// Clear everything the browser saved and start from the pretrained model.
+    StartOver,
     /// A model file the user picked (or why it could not be read).
-    Open(Result<Checkpoint, String>),
-    /// What the autosave held at start (its model and the user's own files), if anything.
-    Restored(Option<(Checkpoint, Vec<NamedFile>)>),
+    Open(Result<Box<Checkpoint>, String>),
+    OpenKept(Dataset),
+    ForgetKept(Dataset),
+    /// A session's copy of its model, asked for to keep it.
+    Kept(u64, Result<Box<Checkpoint>, String>),
+    /// What the browser's storage held at start.
+    Restored(Box<Restore>),
     Autosaved(Autosave),
     ModelBusy(Option<String>),
     ModelDone(Result<String, String>),
@@ -57,6 +65,12 @@ pub enum Action {
     /// The session's model is on show.
     ModelShown(u64),
     Session(u64, SessionEvent),
+    /// The session's worker stopped; the weights the page last had, to go on from.
+    WorkerLost {
+        session_id: u64,
+        reason: String,
+        weights: Option<Box<Checkpoint>>,
+    },
 }
 
 impl State {
@@ -64,12 +78,22 @@ impl State {
     pub fn reduce(&self, action: Action) -> (State, Vec<Effect>) {
         let mut next = self.clone();
         let mut effects = Vec::new();
-        let model_arrives = matches!(action, Action::Pretrained(..) | Action::Restored(_));
+        let model_arrives = matches!(
+            action,
+            Action::Pretrained(..) | Action::Restored(_) | Action::Kept(..)
+        );
         match action {
             Action::UseGpu(prefer_gpu) if prefer_gpu != self.backends.prefer_gpu => {
                 next.backends.prefer_gpu = prefer_gpu;
                 next.backends.backend = None;
                 next.backends.cpu_probe = None;
+                // The same model goes on, on the other backend.
+                if next.training.trained {
+                    next.keep_current();
+                    if let Some(keeping) = next.keeping.last_mut() {
+                        keeping.reopen = true;
+                    }
+                }
                 next.reset_training();
             }
             Action::BackendReady(for_gpu, backend) if for_gpu == self.backends.prefer_gpu => {
@@ -102,54 +126,100 @@ impl State {
                 }
             }
             Action::ChooseDataset(dataset) if dataset != self.data.dataset => {
+                let kept = next.take_kept(dataset);
+                next.replace_session();
                 next.data.dataset = dataset;
                 next.data.status = DataStatus::Empty;
                 next.data.problems = Shared::default();
+                next.data.pretrained_kind = PretrainedKind::Plain;
                 next.pretrained = Pretrained::Loading;
                 next.origin = Origin::Pretrained;
-                next.reset_training();
+                if let Some(kept) = kept {
+                    let described = kept.describe();
+                    next.reopen(kept, &mut effects);
+                    next.card.message = Some(format!("Back to your model ({described})."));
+                }
             }
             Action::AddOwnFiles(files, problems) => {
-                let mut own = (*self.data.own_files).clone();
-                own.extend(files);
-                next.data.own_files = Shared::new(own);
+                next.replace_session();
+                next.data.own_files = Shared::new(with_files(&self.data.own_files, files));
                 next.data.read_problems = Shared::new(problems);
                 next.data.dataset = Dataset::Own;
                 next.pretrained = Pretrained::None;
                 next.origin = Origin::Scratch;
-                next.reset_training();
             }
             Action::ClearOwnFiles => {
+                next.replace_session();
                 next.data.own_files = Shared::default();
                 next.data.read_problems = Shared::default();
                 next.data.status = DataStatus::Empty;
                 next.data.problems = Shared::default();
-                next.reset_training();
+                next.origin = Origin::Scratch;
             }
             Action::SetPreprocess(preprocess) if preprocess != self.data.preprocess => {
-                next.data.preprocess = preprocess;
                 if self.data.dataset == Dataset::Own {
-                    next.reset_training();
+                    next.replace_session();
+                    next.origin = Origin::Scratch;
                 }
+                next.data.preprocess = preprocess;
             }
             Action::SetShapes(shapes) if shapes != self.data.shapes => {
-                next.data.shapes = shapes;
                 if self.data.dataset == Dataset::Shapes {
-                    next.reset_training();
+                    next.replace_session();
+                    next.origin = Origin::Pretrained;
                 }
+                next.data.shapes = shapes;
             }
             Action::Data(key, status, problems) if key == self.data.key() => {
                 next.data.status = status;
                 let mut all = (*self.data.read_problems).clone();
                 all.extend(problems.iter().cloned());
+                // Files that could not be used are not kept (nor saved with the autosave).
+                if problems
+                    .iter()
+                    .any(|p| own_file(&self.data.own_files, &p.file))
+                {
+                    next.data.own_files = Shared::new(
+                        self.data
+                            .own_files
+                            .iter()
+                            .filter(|f| !problems.iter().any(|p| p.file == f.name))
+                            .cloned()
+                            .collect(),
+                    );
+                }
                 next.data.problems = Shared::new(all);
+                next.data.loaded_for = Some(next.data.key());
             }
-            Action::Pretrained(dataset, pretrained) if dataset == self.data.dataset => {
+            Action::Pretrained(dataset, kind, pretrained)
+                if dataset == self.data.dataset && kind == self.data.pretrained_kind =>
+            {
+                // The VAE-GAN goes on with its discriminator, as it was trained.
+                if let (Pretrained::Ready(checkpoint), PretrainedKind::Gan) = (&pretrained, kind) {
+                    next.settings.hyper.discriminator = checkpoint.hyper.discriminator;
+                    next.settings.hyper.gamma = checkpoint.hyper.gamma;
+                }
                 next.pretrained = pretrained;
             }
+            Action::UsePretrained(kind) => {
+                next.replace_session();
+                next.origin = Origin::Pretrained;
+                if kind != self.data.pretrained_kind {
+                    next.data.pretrained_kind = kind;
+                    next.pretrained = Pretrained::Loading;
+                }
+                next.settings.hyper.discriminator = kind == PretrainedKind::Gan;
+            }
             Action::Restart(origin) => {
+                next.replace_session();
                 next.origin = origin;
+            }
+            Action::StartOver => {
                 next.reset_training();
+                next.keeping.clear();
+                next.kept = Shared::default();
+                next.damaged = Shared::default();
+                next.origin = Origin::Pretrained;
             }
             Action::Open(Ok(checkpoint)) => match self.refuse(&checkpoint) {
                 Some(reason) => {
@@ -168,7 +238,8 @@ impl State {
                             ""
                         }
                     );
-                    next.open(checkpoint, &mut effects);
+                    next.keep_current();
+                    next.open(*checkpoint, Source::File, &mut effects);
                     next.card.message = Some(message);
                 }
             },
@@ -177,30 +248,21 @@ impl State {
                     "Could not open the model: {error}. The current model is unchanged."
                 ));
             }
-            Action::Restored(saved) => {
-                next.restored = true;
-                if let Some((checkpoint, own_files)) = saved {
-                    if let Some(page) = PageMeta::from_json(&checkpoint.meta) {
-                        next.data.dataset =
-                            Dataset::from_key(&page.dataset).unwrap_or(Dataset::Mnist);
-                        next.data.preprocess = page.preprocess;
-                    }
-                    next.data.own_files = Shared::new(own_files);
-                    if next.data.dataset == Dataset::Own {
-                        next.pretrained = Pretrained::None;
-                    }
-                    let (step, message) = (
-                        checkpoint.step,
-                        format!(
-                            "Resumed where you left off, at step {}. Start over to clear it.",
-                            checkpoint.step
-                        ),
-                    );
-                    next.open(checkpoint, &mut effects);
-                    next.card.message = Some(message);
-                    next.card.autosave = Autosave::Saved { step };
+            Action::OpenKept(dataset) => {
+                if let Some(kept) = next.take_kept(dataset) {
+                    let described = kept.describe();
+                    next.keep_current();
+                    next.reopen(kept, &mut effects);
+                    next.card.message = Some(format!("Back to your model ({described})."));
                 }
             }
+            Action::ForgetKept(dataset) => {
+                next.take_kept(dataset);
+            }
+            Action::Kept(session_id, copy) => {
+                next.kept_arrived(session_id, copy.map(|c| *c), &mut effects)
+            }
+            Action::Restored(restore) => next.restore(*restore, &mut effects),
             Action::Autosaved(autosave) => next.card.autosave = autosave,
             Action::ModelBusy(busy) => next.card.busy = busy,
             Action::ModelDone(result) => {
@@ -216,6 +278,7 @@ impl State {
             Action::Shared(url) => next.card.share_url = Some(url),
             Action::SetHyper(hyper) => next.settings.hyper = hyper,
             Action::SetModel(model) if model != self.settings.model => {
+                next.replace_session();
                 // The pretrained models are VAE-MLP-2: other settings train from scratch.
                 next.origin = if model == VaeConfig::mlp2() {
                     Origin::Pretrained
@@ -223,12 +286,11 @@ impl State {
                     Origin::Scratch
                 };
                 next.settings.model = model;
-                next.reset_training();
             }
-            Action::SetSeed(seed) => {
+            Action::SetSeed(seed) if seed != self.settings.seed => {
+                next.replace_session();
                 next.settings.seed = seed;
                 next.origin = Origin::Scratch;
-                next.reset_training();
             }
             Action::ModelShown(id) if id == self.training.session_id => {
                 next.training.has_model = true;
@@ -236,6 +298,11 @@ impl State {
             Action::Session(id, event) if id == self.training.session_id => {
                 next.session_event(event)
             }
+            Action::WorkerLost {
+                session_id,
+                reason,
+                weights,
+            } if session_id == self.training.session_id => next.worker_lost(reason, weights),
             _ => return (next, effects),
         }
         next.settle();
@@ -273,4 +340,63 @@ impl State {
             }
         }
     }
+
+    /// The session's worker stopped: training goes on in a new session from the weights the
+    /// page last had, with the chart and counters as they were (and running if it was).
+    fn worker_lost(&mut self, reason: String, weights: Option<Box<Checkpoint>>) {
+        self.worker_losses += 1;
+        let Some(mut weights) = weights else {
+            self.training.running = false;
+            self.training.error = Some(format!("the training worker stopped ({reason})"));
+            return;
+        };
+        weights.step = self.training.step;
+        let was_running = self.training.running;
+        self.origin = Origin::Opened {
+            checkpoint: Shared::new(*weights),
+            from: Source::Recovered,
+        };
+        self.training = super::state::Training {
+            session_id: self.training.session_id + 1,
+            epochs_before: self.training.epoch,
+            running: false,
+            has_model: false,
+            last: None,
+            error: None,
+            ..self.training.clone()
+        };
+        self.backends.queued.run = was_running;
+        // The WebGPU trainer goes with its worker: it loads again for the next training.
+        if self.backends.engine() == Some((Engine::WebGpu, true)) {
+            self.backends.webgpu = WebGpuTrainer::NotLoaded;
+            if was_running {
+                self.backends.load_webgpu();
+            }
+        }
+        self.card.message = Some(format!(
+            "The training worker stopped ({reason}); training goes on in a new one from the weights the page last had, at step {}.",
+            self.training.step
+        ));
+    }
+}
+
+/// `own` with `added` after it: the same file picked again is one file, and another file of a
+/// name already there is numbered (`a (2).png`), so that no name is there twice.
+fn with_files(own: &[NamedFile], added: Vec<NamedFile>) -> Vec<NamedFile> {
+    let mut files = own.to_vec();
+    for file in added {
+        if files
+            .iter()
+            .any(|f| f.name == file.name && f.bytes == file.bytes)
+        {
+            continue;
+        }
+        let name = unique_name(&file.name, |n| files.iter().any(|f| f.name == n));
+        files.push(NamedFile { name, ..file });
+    }
+    files
+}
+
+fn own_file(own: &[NamedFile], name: &str) -> bool {
+    own.iter().any(|f| f.name == name)
 }

@@ -2,9 +2,11 @@
 
 use super::backend::{Backends, Engine};
 use super::chart::{self, ChartPoint};
-use super::dataset::{Data, DataStatus, Dataset};
+use super::dataset::{Data, Dataset, PretrainedKind};
 use super::geometry::View;
+use super::kept::{Keeping, Kept};
 use super::meta::PageMeta;
+use super::restore::Damaged;
 use super::share::ShareLink;
 use super::shared::Shared;
 use crate::data::{ImageSet, ImageShape};
@@ -15,8 +17,23 @@ use crate::vae::{Checkpoint, Hyper, StepReport, VaeConfig};
 pub enum Origin {
     Pretrained,
     Scratch,
-    /// A model file the user opened, or the autosave.
-    Opened(Shared<Checkpoint>),
+    Opened {
+        checkpoint: Shared<Checkpoint>,
+        from: Source,
+    },
+}
+
+/// Where an opened model came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A file the user picked or dropped.
+    File,
+    /// The work this browser saved.
+    Autosave,
+    /// Work the page kept when the user switched to something else.
+    Kept,
+    /// The last weights the page had when its training worker stopped.
+    Recovered,
 }
 
 /// The pretrained model the page opens with.
@@ -33,7 +50,7 @@ pub enum Pretrained {
 /// The autosave's state, as the Model card shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Autosave {
-    /// Nothing trained since the page opened.
+    /// Nothing of this session saved yet.
     Idle,
     Saved {
         step: u64,
@@ -83,7 +100,7 @@ pub struct Training {
     pub held_out: Shared<Vec<(u64, f32)>>,
     /// The session has shown its model (the canvases draw it).
     pub has_model: bool,
-    /// Trained since the page opened (so there is something to autosave).
+    /// Trained since it started (so there is something to autosave, or to keep).
     pub trained: bool,
     pub error: Option<String>,
 }
@@ -104,11 +121,21 @@ pub struct State {
     pub data: Data,
     pub pretrained: Pretrained,
     pub origin: Origin,
-    /// The autosave has been looked for: sessions wait for it, so as not to start twice.
+    /// The browser's storage has been read: sessions wait for it, so as not to start twice.
     pub restored: bool,
+    /// The share link the page was opened with.
+    pub link: Option<ShareLink>,
     pub settings: Settings,
     pub training: Training,
     pub card: ModelCard,
+    /// Earlier work, one per dataset, kept when the user switched to something else.
+    pub kept: Shared<Vec<Kept>>,
+    /// Sessions asked for a copy of their model, to keep.
+    pub keeping: Vec<Keeping>,
+    /// Records in the browser's storage that could not be read, kept for the user.
+    pub damaged: Shared<Vec<Damaged>>,
+    /// How often a training worker has stopped.
+    pub worker_losses: u32,
 }
 
 /// Where the model on show comes from, in words.
@@ -145,16 +172,16 @@ pub struct SessionKey {
 
 impl State {
     /// The page as an address opens it: WebGPU unless `search` says `backend=cpu`; a share link
-    /// in `fragment` sets the data, the settings, the cursor and the view (and then the
-    /// autosave is not restored).
+    /// in `fragment` sets the data, the settings, the cursor and the view.
     pub fn new(search: &str, fragment: &str) -> (Self, Vec<Effect>) {
-        let link = ShareLink::from_fragment(fragment);
+        let parsed = ShareLink::from_fragment(fragment);
         let mut state = Self {
             backends: Backends::new(!search.contains("backend=cpu")),
             data: Data::new(Dataset::Mnist),
             pretrained: Pretrained::Loading,
             origin: Origin::Pretrained,
-            restored: link.is_some(),
+            restored: false,
+            link: None,
             settings: Settings {
                 hyper: Hyper::default(),
                 model: VaeConfig::mlp2(),
@@ -168,14 +195,22 @@ impl State {
                 autosave: Autosave::Idle,
                 share_url: None,
             },
+            kept: Shared::default(),
+            keeping: Vec::new(),
+            damaged: Shared::default(),
+            worker_losses: 0,
         };
         let mut effects = Vec::new();
-        if let Some(parsed) = link {
+        if let Some(parsed) = parsed {
             let link = parsed.link;
             state.data = Data::new(link.dataset);
+            // A VAE-GAN on MNIST opens the pretrained VAE-GAN: the link's settings, consistent.
+            if link.hyper.discriminator && link.model == VaeConfig::mlp2() {
+                state.data.pretrained_kind = PretrainedKind::Gan;
+            }
             state.settings = Settings {
-                hyper: link.hyper,
-                model: link.model,
+                hyper: link.hyper.clone(),
+                model: link.model.clone(),
                 seed: link.seed,
             };
             state.card.message = Some(if parsed.ignored.is_empty() {
@@ -188,6 +223,7 @@ impl State {
             });
             effects.push(Effect::MoveCursor(link.cursor));
             effects.extend(link.view.map(Effect::ShowView));
+            state.link = Some(link);
         }
         (state, effects)
     }
@@ -197,6 +233,7 @@ impl State {
         PageMeta {
             dataset: self.data.dataset.key().into(),
             preprocess: self.data.preprocess,
+            shapes: self.data.shapes,
             seed: self.settings.seed,
             chart: (*self.training.history).clone(),
             held_out: (*self.training.held_out).clone(),
@@ -225,6 +262,11 @@ impl State {
         }
     }
 
+    /// The images the session trains on, once loaded.
+    fn data_shape(&self) -> Option<ImageShape> {
+        self.data.status.set().map(|set| set.shape)
+    }
+
     /// The pretrained model the session starts from, when it does: the pretrained model is
     /// chosen, has loaded, and fits the model settings and the data (once it has loaded).
     pub fn pretrained_start(&self) -> Option<&Shared<Checkpoint>> {
@@ -232,23 +274,35 @@ impl State {
         else {
             return None;
         };
-        let shape = self
-            .data
-            .status
-            .set()
-            .map_or(checkpoint.config.image, |s| s.shape);
+        let shape = self.data_shape().unwrap_or(checkpoint.config.image);
         (checkpoint.config == self.model_for(shape)).then_some(checkpoint)
+    }
+
+    /// An opened model that does not fit the data (its images are of another size): the
+    /// session waits, and the page says why.
+    fn opened_misfit(&self) -> Option<(&Checkpoint, ImageShape)> {
+        let Origin::Opened { checkpoint, .. } = &self.origin else {
+            return None;
+        };
+        let shape = self.data_shape()?;
+        (checkpoint.config != self.model_for(shape)).then_some((checkpoint, shape))
     }
 
     /// The session that should be running, once everything it needs is known.
     pub fn session(&self) -> Option<SessionKey> {
-        if !self.restored {
+        // Waiting for the storage, or for the copy of a model that goes on after a change.
+        if !self.restored || self.keeping.iter().any(|k| k.reopen) {
             return None;
         }
         let (engine, _) = self.backends.engine()?;
         let data = self.data.status.set()?.clone();
         let start_from = match (&self.origin, &self.pretrained) {
-            (Origin::Opened(checkpoint), _) => Some(checkpoint.clone()),
+            (Origin::Opened { checkpoint, .. }, _) => {
+                if self.opened_misfit().is_some() {
+                    return None;
+                }
+                Some(checkpoint.clone())
+            }
             (Origin::Pretrained, Pretrained::Loading) => return None,
             _ => self.pretrained_start().cloned(),
         };
@@ -262,57 +316,84 @@ impl State {
 
     /// The line that says where the model on show comes from.
     pub fn origin_line(&self) -> Option<OriginLine> {
-        let text = match (&self.pretrained, &self.origin) {
-            (Pretrained::Loading | Pretrained::None, _) => return None,
-            (Pretrained::Unavailable(reason), _) => {
+        let line = |text: String| OriginLine {
+            text,
+            in_use: self.pretrained_start().is_some(),
+            unavailable: false,
+        };
+        if let Some((checkpoint, shape)) = self.opened_misfit() {
+            return Some(line(format!(
+                "The model you opened is {} for {} images, but the data is now {}: set the data back to train it, or Reset to train a new model on these images.",
+                checkpoint.config.name(),
+                checkpoint.config.image,
+                shape
+            )));
+        }
+        if let Origin::Opened { from, checkpoint } = &self.origin {
+            return Some(line(match from {
+                Source::File => "Training a model you opened.".into(),
+                Source::Autosave => "Training the model this browser saved.".into(),
+                Source::Kept => format!(
+                    "Training your earlier model, kept when you switched (step {}).",
+                    checkpoint.step
+                ),
+                Source::Recovered => "Training goes on from the weights the page last had.".into(),
+            }));
+        }
+        let text = match &self.pretrained {
+            Pretrained::Loading | Pretrained::None => return None,
+            Pretrained::Unavailable(reason) => {
                 return Some(OriginLine {
                     text: format!("No pretrained model ({reason}): starting from fresh weights."),
                     in_use: false,
                     unavailable: true,
                 });
             }
-            (_, Origin::Opened(_)) => "Training a model you opened.".to_string(),
-            (Pretrained::Ready(checkpoint), Origin::Pretrained) => match self.pretrained_start() {
-                Some(_) => format!(
-                    "Opened with a pretrained {} (trained natively for {} steps). Train on from here, or Reset to start from scratch.",
+            Pretrained::Ready(checkpoint) => match (&self.origin, self.pretrained_start()) {
+                (_, Some(_)) => format!(
+                    "Opened with a pretrained {}{} (trained natively for {} steps). Train on from here, or Reset to start from scratch.",
                     checkpoint.config.name(),
+                    if self.data.pretrained_kind == PretrainedKind::Gan {
+                        " VAE-GAN, with its discriminator"
+                    } else {
+                        ""
+                    },
                     checkpoint.step
                 ),
-                None => format!(
-                    "Training from scratch: the pretrained model is {} for {}×{} images, not these settings.",
+                (Origin::Pretrained, None) => format!(
+                    "Training from scratch: the pretrained model is {} for {} images, not these settings.",
                     checkpoint.config.name(),
-                    checkpoint.config.image.width,
-                    checkpoint.config.image.height
+                    checkpoint.config.image
                 ),
+                _ => "Training from scratch.".to_string(),
             },
-            (Pretrained::Ready(_), Origin::Scratch) => "Training from scratch.".to_string(),
         };
-        Some(OriginLine {
-            text,
-            in_use: self.pretrained_start().is_some(),
-            unavailable: false,
-        })
+        Some(line(text))
     }
 
     /// Why `checkpoint` cannot replace the current model, if it cannot.
     pub(super) fn refuse(&self, checkpoint: &Checkpoint) -> Option<String> {
-        let DataStatus::Ready { set, .. } = &self.data.status else {
+        let Some(shape) = self.data_shape() else {
             return Some("wait until the data has loaded, then open the file again".into());
         };
-        let page = self.model_for(set.shape);
+        let page = self.model_for(shape);
         (checkpoint.config != page).then(|| {
             format!(
-                "the file holds {}, but the page is set to {} on this data: choose the same model settings first",
+                "the file holds {} for {} images, but the page is set to {} on {} images: choose the same model settings and data first",
                 checkpoint.config.name(),
-                page.name()
+                checkpoint.config.image,
+                page.name(),
+                shape
             )
         })
     }
 
-    /// Makes `checkpoint` the session's start, with its loss history and view.
-    pub(super) fn open(&mut self, checkpoint: Checkpoint, effects: &mut Vec<Effect>) {
+    /// Makes `checkpoint` the next session's start, with its settings and loss history (and,
+    /// unless a link set the view, its cursor). The caller has kept or ended the session before.
+    pub(super) fn open(&mut self, checkpoint: Checkpoint, from: Source, effects: &mut Vec<Effect>) {
         self.reset_training();
-        self.settings.hyper = checkpoint.hyper.clone();
+        let (hyper, _) = super::settings::checked_hyper(&checkpoint.hyper);
+        self.settings.hyper = hyper;
         self.settings.model = VaeConfig {
             image: VaeConfig::mlp2().image,
             ..checkpoint.config.clone()
@@ -328,7 +409,10 @@ impl State {
         } else {
             self.show_epoch_log(&checkpoint);
         }
-        self.origin = Origin::Opened(Shared::new(checkpoint));
+        self.origin = Origin::Opened {
+            checkpoint: Shared::new(checkpoint),
+            from,
+        };
     }
 
     /// A file from the native trainer: its per-epoch losses as the chart.
@@ -343,7 +427,7 @@ impl State {
     /// Until it trains, a session shows where its start got to: the pretrained model's step and
     /// epochs, or nothing for fresh weights (a file's were set when it was opened).
     pub(super) fn settle(&mut self) {
-        if self.training.trained || matches!(self.origin, Origin::Opened(_)) {
+        if self.training.trained || matches!(self.origin, Origin::Opened { .. }) {
             return;
         }
         match self.pretrained_start().cloned() {
@@ -367,16 +451,21 @@ impl State {
     /// The model the next session starts from, to show before it runs.
     pub(super) fn early_model(&self) -> Option<Effect> {
         let checkpoint = match &self.origin {
-            Origin::Opened(checkpoint) => checkpoint,
+            Origin::Opened { checkpoint, .. } => checkpoint,
             Origin::Pretrained if self.restored => self.pretrained_start()?,
             _ => return None,
         };
-        let fits = match &self.data.status {
-            DataStatus::Ready { set, .. } => set.shape == checkpoint.config.image,
-            _ => true,
-        };
+        let fits = self
+            .data_shape()
+            .is_none_or(|shape| shape == checkpoint.config.image);
         (fits && checkpoint.config == self.model_for(checkpoint.config.image))
             .then(|| Effect::ShowModel(checkpoint.clone()))
+    }
+
+    /// A new session, the current one's work kept first (see `kept.rs`).
+    pub(super) fn replace_session(&mut self) {
+        self.keep_current();
+        self.reset_training();
     }
 
     /// A new session: what the page said about the last one's model goes with it.
@@ -384,6 +473,7 @@ impl State {
         self.backends.queued = Default::default();
         self.card.message = None;
         self.card.error = None;
+        self.card.autosave = Autosave::Idle;
         self.training = Training {
             session_id: self.training.session_id + 1,
             ..Training::default()

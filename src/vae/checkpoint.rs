@@ -210,6 +210,28 @@ impl Checkpoint {
         Self::assemble(trainer, meta, &vae, &discriminator, with_optimizers)
     }
 
+    /// A file of `vae`'s weights alone, for a model whose trainer is gone (a fresh discriminator
+    /// and fresh optimizers when it is opened). `vae` must be readable without blocking: a CPU
+    /// copy on the web.
+    pub fn from_model(
+        vae: &Vae,
+        config: VaeConfig,
+        hyper: Hyper,
+        step: u64,
+    ) -> Result<Self, CheckpointError> {
+        Ok(Self {
+            config,
+            hyper,
+            step,
+            rng_state: step,
+            meta: serde_json::Value::Null,
+            model: record_bytes(vae, MODEL)?,
+            discriminator: None,
+            optimizers: None,
+            planes: 1,
+        })
+    }
+
     /// `trainer`'s state with these copies of its modules (readable without blocking).
     fn assemble(
         trainer: &Trainer,
@@ -494,6 +516,23 @@ mod tests {
         let page = serde_json::json!({ "page": { "chart": [] } });
         let other = Checkpoint::from_trainer(&trainer, page, false).expect("should capture");
         assert_eq!(other.epoch_log(), []);
+    }
+
+    #[test]
+    fn a_models_weights_alone_make_a_file_that_trains_on() {
+        let device = Device::flex();
+        let trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 3, &device)
+            .expect("VAE-MLP-2 should build");
+        let copy = pollster::block_on(to_cpu(trainer.vae())).expect("a CPU copy");
+        let file = Checkpoint::from_model(&copy, VaeConfig::mlp2(), Hyper::default(), 77)
+            .expect("weights should encode");
+        let read = Checkpoint::from_bytes(&file.to_bytes()).expect("should read back");
+        assert_eq!(read.step, 77);
+        assert!(!read.resumable());
+        let trainer = read
+            .into_trainer(1, &device)
+            .expect("a trainer from the weights");
+        assert_eq!(trainer.steps(), 77);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::hooks::{use_autosave, use_file_actions, use_loading, use_session};
 use super::scene::Scene;
 use super::store::Store;
 use super::test_hooks;
-use crate::page::{Action, Dataset, Origin};
+use crate::page::{Action, Dataset, Origin, PretrainedKind};
 
 /// A callback that dispatches `action` of its value.
 fn dispatch<T: 'static>(store: &UseReducerHandle<Store>, action: fn(T) -> Action) -> Callback<T> {
@@ -29,7 +29,13 @@ pub fn App() -> Html {
     });
     use_effect_with((), {
         let scene = scene.clone();
-        move |_| test_hooks::install(scene)
+        move |_| {
+            // Only when asked for in the address: the release page exposes nothing by default.
+            let search = web_sys::window().and_then(|w| w.location().search().ok());
+            if search.is_some_and(|s| s.contains("test-hooks")) {
+                test_hooks::install(scene)
+            }
+        }
     });
     use_loading(&store);
     let session = use_session(&store, &scene);
@@ -54,7 +60,7 @@ pub fn App() -> Html {
                     { "Train a variational autoencoder in your browser and explore its latent space. Nothing leaves your machine." }
                 </p>
             </header>
-            { pretrained_status(&store, files.on_pretrained_gan.reform(|_| ()), dispatch(&store, |_: MouseEvent| Action::Restart(Origin::Pretrained))) }
+            { pretrained_status(&store, dispatch(&store, Action::UsePretrained), dispatch(&store, |_: MouseEvent| Action::Restart(Origin::Pretrained))) }
             if let Some(error) = &training.error {
                 <p id="error" class="card error" role="alert">{ format!("Training stopped: {error}") }</p>
             }
@@ -107,6 +113,11 @@ pub fn App() -> Html {
                         error={store.card.error.clone()}
                         autosave={store.card.autosave.clone()}
                         share_url={store.card.share_url.clone()}
+                        kept={store.kept.clone()}
+                        damaged={store.damaged.clone()}
+                        on_open_kept={dispatch(&store, Action::OpenKept)}
+                        on_forget_kept={dispatch(&store, Action::ForgetKept)}
+                        on_download_damaged={files.on_download_damaged}
                         on_save={files.on_save}
                         on_open={files.on_open}
                         on_export={files.on_export}
@@ -149,7 +160,7 @@ pub fn App() -> Html {
 /// Where the model on show comes from, with the ways back to the pretrained models.
 fn pretrained_status(
     store: &Store,
-    on_pretrained_gan: Callback<MouseEvent>,
+    on_kind: Callback<PretrainedKind>,
     on_pretrained: Callback<MouseEvent>,
 ) -> Html {
     let Some(line) = store.origin_line() else {
@@ -160,11 +171,20 @@ fn pretrained_status(
             <p id="pretrained-status" class="notice" data-state="unavailable">{ line.text }</p>
         };
     }
+    let gan = store.data.pretrained_kind == PretrainedKind::Gan;
+    let other_kind = if gan {
+        PretrainedKind::Plain
+    } else {
+        PretrainedKind::Gan
+    };
     html! {
         <p id="pretrained-status" class="detail" data-state={if line.in_use { "in-use" } else { "available" }}>
             { line.text }
             if store.data.dataset == Dataset::Mnist {
-                { " " }<button id="pretrained-gan" onclick={on_pretrained_gan}>{ "Open the VAE-GAN version (trained with the discriminator)" }</button>
+                { " " }
+                <button id={if gan { "pretrained-plain" } else { "pretrained-gan" }} onclick={on_kind.reform(move |_| other_kind)}>
+                    { if gan { "Back to the plain VAE" } else { "Open the VAE-GAN version (trained with the discriminator)" } }
+                </button>
             }
             if !line.in_use {
                 { " " }<button id="pretrained" onclick={on_pretrained}>{ "Back to the pretrained model" }</button>

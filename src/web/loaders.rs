@@ -4,8 +4,8 @@ use yew::Callback;
 
 use super::fetch::fetch_bytes;
 use super::tasks::{now_ms, yield_to_browser};
-use crate::data::{Problem, Upload, generate_shapes, read_idx_pair};
-use crate::page::{DataKey, DataStatus, Dataset, Pretrained, Shared};
+use crate::data::{Problem, ShapeMaker, Upload, read_idx_pair};
+use crate::page::{DataKey, DataStatus, Dataset, Pretrained, PretrainedKind, Shared};
 use crate::vae::Checkpoint;
 
 /// A model file among the page's own assets.
@@ -14,8 +14,12 @@ pub async fn fetch_checkpoint(url: &str) -> Result<Checkpoint, String> {
     Checkpoint::from_bytes(&bytes).map_err(|e| e.to_string())
 }
 
-pub async fn load_pretrained(dataset: Dataset, dispatch: Callback<Pretrained>) {
-    let Some(url) = dataset.pretrained_url() else {
+pub async fn load_pretrained(
+    dataset: Dataset,
+    kind: PretrainedKind,
+    dispatch: Callback<Pretrained>,
+) {
+    let Some(url) = dataset.pretrained_url(kind) else {
         return dispatch.emit(Pretrained::None);
     };
     dispatch.emit(match fetch_checkpoint(url).await {
@@ -65,9 +69,24 @@ pub async fn load_data(key: DataKey, dispatch: Callback<(DataStatus, Vec<Problem
             (status, Vec::new())
         }
         Dataset::Shapes => {
-            dispatch.emit((loading(0.0), Vec::new()));
-            yield_to_browser().await;
-            let (set, factors) = generate_shapes(&key.shapes);
+            // Drawn in slices, with progress: 60,000 images at 64×64 take seconds.
+            let mut maker = ShapeMaker::new(&key.shapes);
+            loop {
+                dispatch.emit((
+                    loading(maker.done() as f64 / key.shapes.count as f64),
+                    Vec::new(),
+                ));
+                yield_to_browser().await;
+                let start = now_ms();
+                let mut done = false;
+                while !done && now_ms() - start < 30.0 {
+                    done = maker.make(50);
+                }
+                if done {
+                    break;
+                }
+            }
+            let (set, factors) = maker.finish();
             let factors = Shared::new(factors.iter().map(|f| f.values()).collect());
             (
                 ready(set, key.dataset.classes(), 0, Some(factors)),

@@ -45,6 +45,8 @@ pub enum Event {
     Model(Rc<Vae>),
     Points(Rc<Vec<PlanePoint>>),
     Report(SessionEvent),
+    /// The worker running the session stopped (why).
+    Lost(String),
 }
 
 pub struct Setup {

@@ -99,3 +99,11 @@ pub async fn clear() -> Result<(), String> {
         .map_err(message)?;
     finished(&request).await.map(|_| ())
 }
+
+pub async fn delete(key: &str) -> Result<(), String> {
+    let database = open().await?;
+    let request = store(&database, IdbTransactionMode::Readwrite)?
+        .delete(&JsValue::from_str(key))
+        .map_err(message)?;
+    finished(&request).await.map(|_| ())
+}

@@ -1,5 +1,6 @@
-//! `window.__vae`: what the browser tests (and a curious user's console) can ask the page:
-//! the current model's decoding of a latent point, and the measured drag latencies.
+//! `window.__vae`, when the address asks for it (`?test-hooks`): what the browser tests (and a
+//! curious user's console) can ask the page: the current model's decoding of a latent point,
+//! and the measured drag latencies.
 
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsValue;

@@ -53,3 +53,17 @@ export function idx(dims, data) {
 /** A white square on black, at a position that varies with `i`. */
 export const square = (i) => (x, y) =>
   x >= 4 + (i % 10) && x < 14 + (i % 10) && y >= 6 && y < 16 ? 255 : 0;
+
+/** A NumPy .npy file of unsigned bytes, shaped `dims`. */
+export function npy(dims, data) {
+  let header = `{'descr': '|u1', 'fortran_order': False, 'shape': (${dims.join(', ')}${dims.length === 1 ? ',' : ''}), }`;
+  // The header pads to a multiple of 64 bytes, newline last.
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const head = Buffer.alloc(10);
+  head.write('\x93NUMPY', 0, 'latin1');
+  head[6] = 1;
+  head[7] = 0;
+  head.writeUInt16LE(header.length, 8);
+  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(data)]);
+}

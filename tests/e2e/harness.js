@@ -48,8 +48,19 @@ export async function serveDist() {
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
 }
 
-/** Launches headless Chromium with or without WebGPU; collects console errors and panics. */
-/** `touch`: the page gets a touch screen (`navigator.maxTouchPoints`, touch events). */
+/** The page's own address with its test hooks on (`window.__vae`: off unless asked for). */
+export function withHooks(url) {
+  const address = new URL(url);
+  address.searchParams.set('test-hooks', '1');
+  return address.href;
+}
+
+/**
+ * Launches headless Chromium with or without WebGPU; collects console errors and panics. Every
+ * page of the suite is held to the page's promises here, whatever the test: `close()` fails on
+ * any Content-Security-Policy violation and on any request to another origin than the page's.
+ * `touch`: the page gets a touch screen (`navigator.maxTouchPoints`, touch events).
+ */
 export async function launch({ webgpu, touch = false }) {
   const profile = mkdtempSync(path.join(tmpdir(), 'vae-e2e-'));
   const args = [
@@ -75,6 +86,31 @@ export async function launch({ webgpu, touch = false }) {
     if (message.type() === 'error') errors.push(`console.error: ${message.text()}`);
   });
   page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
+  // Requests to anything but the page's own server (workers' included), and CSP violations.
+  const foreign = [];
+  context.on('request', (request) => {
+    const url = new URL(request.url());
+    if (!['data:', 'blob:'].includes(url.protocol) && url.hostname !== '127.0.0.1') foreign.push(request.url());
+  });
+  await context.addInitScript(() => {
+    window.__csp_violations = [];
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__csp_violations.push(`${e.violatedDirective}: ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`),
+    );
+  });
+  const violations = [];
+  const collectViolations = async () => {
+    for (const p of context.pages()) {
+      try {
+        violations.push(...(await p.evaluate(() => window.__csp_violations ?? [])));
+      } catch {
+        // A page that is gone has nothing more to say.
+      }
+    }
+  };
+  // Every address the tests open carries the test hooks' flag.
+  const goto = page.goto.bind(page);
+  page.goto = (url, options) => goto(withHooks(url), options);
   return {
     page,
     errors,
@@ -85,8 +121,12 @@ export async function launch({ webgpu, touch = false }) {
       return file;
     },
     async close() {
+      await collectViolations();
       await context.close();
       rmSync(profile, { recursive: true, force: true });
+      const csp = [...violations, ...errors.filter((e) => /Content Security Policy/.test(e))];
+      if (csp.length > 0) throw new Error(`Content-Security-Policy violations:\n${csp.join('\n')}`);
+      if (foreign.length > 0) throw new Error(`requests to another origin:\n${foreign.join('\n')}`);
     },
   };
 }

@@ -45,7 +45,8 @@ test('transfer size at open, before any dataset: everything the page fetches, gz
     await page.goto(server.url);
     await page.waitForSelector('#decoded[data-z]:not([data-z=""])', { timeout: LONG });
     await page.waitForSelector('#latent-plane[data-points="1000"]', { timeout: LONG });
-    await page.waitForTimeout(1000);
+    // Whatever else the page fetches before it rests.
+    await page.waitForLoadState('networkidle');
     const files = [...fetched].filter((f) => !/^(mnist|fashion-mnist)\//.test(f)).sort();
     const total = await sizes(files);
     console.log(`total at open: ${mb(total)} (target: under 3 MB gzipped)`);

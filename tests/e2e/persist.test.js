@@ -184,8 +184,8 @@ test('the pretrained VAE-GAN opens with its discriminator and trains on', { time
     await ready(page);
     const plain = await decoded(page);
     await page.click('#pretrained-gan');
-    await page.waitForSelector('#model-message', { timeout: LONG });
-    assert.match(await page.textContent('#model-message'), /Opened VAE-MLP-2 \[512\] at step \d+/);
+    await page.waitForFunction(() => /VAE-GAN, with its discriminator/.test(document.querySelector('#pretrained-status')?.textContent), null, { timeout: LONG });
+    assert.equal(await page.getAttribute('#pretrained-status', 'data-state'), 'in-use');
     await ready(page);
     assert.equal(await page.isChecked('#discriminator'), true);
     await page.waitForFunction((before) => {

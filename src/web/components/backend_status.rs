@@ -49,7 +49,7 @@ pub fn BackendStatus(props: &Props) -> Html {
                     (false, _) => html! {
                         <>
                             <p class="detail">{ format!("Backend started in {:.0} ms.", backend.init_ms) }</p>
-                            { probe(props.cpu_probe.as_ref()) }
+                            { probe(props.cpu_probe.as_ref(), false) }
                         </>
                     },
                     (true, WebGpuTrainer::NotLoaded) => html! {
@@ -63,7 +63,7 @@ pub fn BackendStatus(props: &Props) -> Html {
                     (true, WebGpuTrainer::Ready(ready)) => html! {
                         <>
                             <p class="detail">{ format!("The WebGPU trainer started in {:.0} ms (download, WebGPU and the first computation).", ready.start_ms) }</p>
-                            { probe(Some(&ready.probe)) }
+                            { probe(Some(&ready.probe), true) }
                             { cpu_faster(&ready.probe, props.cpu_probe.as_ref()) }
                         </>
                     },
@@ -76,8 +76,9 @@ pub fn BackendStatus(props: &Props) -> Html {
     }
 }
 
-/// The first computation's times, or why it failed.
-fn probe(probe: Option<&Probe>) -> Html {
+/// The first computation's times (on WebGPU the first includes compiling the kernels), or why
+/// it failed.
+fn probe(probe: Option<&Probe>, gpu: bool) -> Html {
     match probe {
         None => html! { <p id="probe" class="busy">{ "Running a first computation…" }</p> },
         Some(Probe::Done {
@@ -87,7 +88,8 @@ fn probe(probe: Option<&Probe>) -> Html {
         }) => html! {
             <p id="probe" data-first-ms={format!("{first_ms:.1}")} data-warm-ms={format!("{warm_ms:.1}")}>
                 { format!(
-                    "Decoding a 20×20 grid with VAE-MLP-2: first {first_ms:.0} ms (includes shader compilation), then {warm_ms:.1} ms. Checksum {checksum:.3}."
+                    "Decoding a 20×20 grid with VAE-MLP-2: first {first_ms:.0} ms{}, then {warm_ms:.1} ms. Checksum {checksum:.3}.",
+                    if gpu { " (includes shader compilation)" } else { "" }
                 ) }
             </p>
         },

@@ -2,7 +2,10 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::{input_value, select_value};
-use crate::page::settings::{BATCH_SIZES, LATENTS, LEARNING_RATES, gaussian};
+use crate::page::settings::{
+    BATCH_SIZES, LATENTS, LEARNING_RATES, MAX_BETA, MAX_GAMMA, gaussian, offered_model,
+    parse_weight,
+};
 use crate::vae::{Architecture, Hyper, Likelihood, StepReport, VaeConfig};
 
 #[derive(Properties, PartialEq)]
@@ -48,15 +51,29 @@ pub fn Controls(props: &Props) -> Html {
         let apply = change(|h, v| h.batch_size = v.parse().unwrap_or(h.batch_size));
         Callback::from(move |e: Event| apply(select_value(&e)))
     };
-    let on_beta = {
-        let apply = change(|h, v| h.beta = v.parse::<f64>().map(|b| b.max(0.0)).unwrap_or(h.beta));
-        Callback::from(move |e: Event| apply(input_value(&e)))
+    // A typed β or γ is used when it is a number the page offers; else the field says why and
+    // the value stays.
+    let weight_error = use_state(|| None::<String>);
+    let weight = |name: &'static str, max: f64, set: fn(&mut Hyper, f64)| {
+        let (hyper, on_hyper, error) =
+            (hyper.clone(), props.on_hyper.clone(), weight_error.clone());
+        Callback::from(move |e: Event| {
+            let Some(text) = input_value(&e) else {
+                return;
+            };
+            match parse_weight(&text, max) {
+                Ok(value) => {
+                    error.set(None);
+                    let mut next = hyper.clone();
+                    set(&mut next, value);
+                    on_hyper.emit(next);
+                }
+                Err(why) => error.set(Some(format!("{name} {why}: it stays as it was."))),
+            }
+        })
     };
-    let on_gamma = {
-        let apply =
-            change(|h, v| h.gamma = v.parse::<f64>().map(|g| g.max(0.0)).unwrap_or(h.gamma));
-        Callback::from(move |e: Event| apply(input_value(&e)))
-    };
+    let on_beta = weight("β", MAX_BETA, |h, v| h.beta = v);
+    let on_gamma = weight("γ", MAX_GAMMA, |h, v| h.gamma = v);
     let on_discriminator = {
         let (hyper, on_hyper) = (hyper.clone(), props.on_hyper.clone());
         Callback::from(move |e: Event| {
@@ -143,8 +160,11 @@ pub fn Controls(props: &Props) -> Html {
             <div class="fields">
                 <label>{ "Architecture (resets)" }
                     <select id="architecture" onchange={on_architecture}>
-                        <option value="mlp" selected={!conv}>{ "MLP, 512 hidden" }</option>
-                        <option value="conv" selected={conv}>{ "Convolutional, 32-64" }</option>
+                        if !offered_model(&model) {
+                            <option value="file" selected=true disabled=true>{ format!("{} (from the file)", model.name()) }</option>
+                        }
+                        <option value="mlp" selected={offered_model(&model) && !conv}>{ "MLP, 512 hidden" }</option>
+                        <option value="conv" selected={offered_model(&model) && conv}>{ "Convolutional, 32-64" }</option>
                     </select>
                 </label>
                 <label>{ "Latent size (resets)" }
@@ -175,7 +195,7 @@ pub fn Controls(props: &Props) -> Html {
                     </select>
                 </label>
                 <label>{ "β (KL weight)" }
-                    <input id="beta" type="number" min="0" step="0.1" value={props.hyper.beta.to_string()} onchange={on_beta} />
+                    <input id="beta" type="number" min="0" max={MAX_BETA.to_string()} step="0.1" value={props.hyper.beta.to_string()} onchange={on_beta} />
                 </label>
                 <label class="check">
                     <input id="discriminator" type="checkbox" checked={props.hyper.discriminator} onchange={on_discriminator} />
@@ -185,6 +205,9 @@ pub fn Controls(props: &Props) -> Html {
                     <input id="gamma" type="number" min="0" step="0.5" value={props.hyper.gamma.to_string()} onchange={on_gamma}
                         disabled={!props.hyper.discriminator} />
                 </label>
+                if let Some(error) = &*weight_error {
+                    <p id="weight-error" class="error" role="alert">{ error }</p>
+                }
                 <label>{ "Seed (resets)" }
                     <input id="seed" type="number" min="0" value={props.seed.to_string()} onchange={on_seed} />
                 </label>

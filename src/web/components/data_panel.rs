@@ -10,13 +10,26 @@ use crate::web::files::file_list;
 use crate::web::hooks::use_drop_zone;
 
 /// How the menu names each dataset.
-fn menu_label(dataset: Dataset) -> &'static str {
+fn menu_label(dataset: Dataset, shapes: &ShapesConfig) -> String {
     match dataset {
-        Dataset::Mnist => "MNIST digits (10,000)",
-        Dataset::Fashion => "Fashion-MNIST clothes (10,000)",
-        Dataset::Shapes => "Shapes, generated (10,000)",
-        Dataset::Own => "Your own: files, folders, drawings",
+        Dataset::Mnist => "MNIST digits (10,000)".into(),
+        Dataset::Fashion => "Fashion-MNIST clothes (10,000)".into(),
+        Dataset::Shapes => format!("Shapes, generated ({})", thousands(shapes.count)),
+        Dataset::Own => "Your own: files, folders, drawings".into(),
     }
+}
+
+/// 60000 → "60,000".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[derive(Properties, PartialEq)]
@@ -181,7 +194,7 @@ pub fn DataPanel(props: &Props) -> Html {
             <label>{ "Dataset " }
                 <select id="dataset" onchange={on_dataset}>
                     { for Dataset::ALL.iter().map(|&d| html! {
-                        <option value={d.key()} selected={d == props.dataset}>{ menu_label(d) }</option>
+                        <option value={d.key()} selected={d == props.dataset}>{ menu_label(d, &props.shapes) }</option>
                     }) }
                 </select>
             </label>

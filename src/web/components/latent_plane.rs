@@ -104,11 +104,15 @@ pub fn LatentPlane(props: &Props) -> Html {
             scene.on_key(key, event.shift_key());
         })
     };
+    // The scene owns the choice; this component shows it (and renders again when it changes).
+    let colour_by = scene.plane(|p| p.colour_by);
+    let update = use_force_update();
     let on_colour_by = {
         let scene = scene.clone();
         Callback::from(move |event: Event| {
             if let Some(value) = select_value(&event) {
                 scene.set_colour_by(value.parse().unwrap_or(0));
+                update.force_update();
             }
         })
     };
@@ -172,7 +176,7 @@ pub fn LatentPlane(props: &Props) -> Html {
                 <label>{ "Colour by " }
                     <select id="colour-by" onchange={on_colour_by}>
                         { for FACTOR_NAMES.iter().enumerate().map(|(i, name)| html! {
-                            <option value={i.to_string()}>{ *name }</option>
+                            <option value={i.to_string()} selected={i == colour_by}>{ *name }</option>
                         }) }
                     </select>
                 </label>

@@ -1,6 +1,6 @@
 use yew::prelude::*;
 
-use crate::page::{ChartPoint, Shared};
+use crate::page::{ChartPoint, Shared, y_range};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -10,9 +10,13 @@ pub struct Props {
 
 const WIDTH: f64 = 480.0;
 const HEIGHT: f64 = 200.0;
+/// Room for the axes' numbers, in the chart's units.
+const LEFT: f64 = 44.0;
+const BOTTOM: f64 = 18.0;
 
 /// Reconstruction, KL and total per step (and D's loss when on), with the held-out negative
-/// ELBO as dots. The y axis fits the recent values, so that early spikes do not flatten it.
+/// ELBO as dots, against the step. The y axis fits the recent values (early spikes do not
+/// flatten it) and goes below 0 when they do (the Gaussian likelihood's densities).
 #[component]
 pub fn LossChart(props: &Props) -> Html {
     let history = &props.history;
@@ -21,16 +25,17 @@ pub fn LossChart(props: &Props) -> Html {
     }
     let last_step = history.last().map(|p| p.step).unwrap_or(1).max(1) as f64;
     let first_step = history.first().map(|p| p.step).unwrap_or(0) as f64;
-    let recent = &history[history.len() / 10..];
-    let y_max = recent
-        .iter()
-        .map(|p| p.total.max(p.reconstruction))
-        .chain(props.held_out.iter().map(|&(_, v)| v))
-        .filter(|v| v.is_finite())
-        .fold(1.0f32, f32::max) as f64
-        * 1.1;
-    let x = |step: u64| (step as f64 - first_step) / (last_step - first_step).max(1.0) * WIDTH;
-    let y = |v: f32| HEIGHT - (v as f64 / y_max).clamp(0.0, 1.0) * HEIGHT;
+    let (y_low, y_high) = y_range(history, &props.held_out);
+    let (y_low, y_high) = (y_low as f64, y_high as f64);
+    let plot_width = WIDTH - LEFT;
+    let plot_height = HEIGHT - BOTTOM;
+    let x = |step: u64| {
+        LEFT + (step as f64 - first_step) / (last_step - first_step).max(1.0) * plot_width
+    };
+    let y = |v: f32| {
+        plot_height
+            - ((v as f64 - y_low) / (y_high - y_low).max(1e-9)).clamp(0.0, 1.0) * plot_height
+    };
     // At most ~500 vertices per line.
     let stride = history.len().div_ceil(500).max(1);
     let line = |value: &dyn Fn(&ChartPoint) -> Option<f32>| -> String {
@@ -46,10 +51,23 @@ pub fn LossChart(props: &Props) -> Html {
             .join(" ")
     };
     let has_d = history.iter().any(|p| p.discriminator.is_some());
+    let label = |v: f64| format!("{v:.0}");
     html! {
         <figure class="chart">
-            <svg id="loss-chart" data-points={history.len().to_string()} viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img"
-                aria-label="Loss per training step">
+            <svg id="loss-chart" data-points={history.len().to_string()} data-y-low={label(y_low)} data-y-high={label(y_high)}
+                viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img"
+                aria-label={format!("Loss per training step, steps {first_step} to {last_step}")}>
+                <g class="axis">
+                    <line x1={LEFT.to_string()} y1="0" x2={LEFT.to_string()} y2={plot_height.to_string()} />
+                    <line x1={LEFT.to_string()} y1={plot_height.to_string()} x2={WIDTH.to_string()} y2={plot_height.to_string()} />
+                    if y_low < 0.0 {
+                        <line class="zero" x1={LEFT.to_string()} y1={format!("{:.1}", y(0.0))} x2={WIDTH.to_string()} y2={format!("{:.1}", y(0.0))} />
+                    }
+                    <text x={(LEFT - 4.0).to_string()} y="10" text-anchor="end">{ label(y_high) }</text>
+                    <text x={(LEFT - 4.0).to_string()} y={plot_height.to_string()} text-anchor="end">{ label(y_low) }</text>
+                    <text x={LEFT.to_string()} y={(HEIGHT - 3.0).to_string()}>{ format!("step {first_step}") }</text>
+                    <text id="chart-last-step" x={WIDTH.to_string()} y={(HEIGHT - 3.0).to_string()} text-anchor="end">{ format!("step {last_step}") }</text>
+                </g>
                 <polyline class="total" points={line(&|p| Some(p.total))} />
                 <polyline class="reconstruction" points={line(&|p| Some(p.reconstruction))} />
                 <polyline class="kl" points={line(&|p| Some(p.kl))} />
@@ -66,7 +84,7 @@ pub fn LossChart(props: &Props) -> Html {
                 <span class="kl">{ "KL" }</span>
                 if has_d { <span class="discriminator">{ "D loss ×100" }</span> }
                 <span class="held-out">{ "held-out −ELBO" }</span>
-                { format!(" · y: 0 to {y_max:.0} nats") }
+                { format!(" · nats per image, {} to {} · steps {first_step} to {last_step}", label(y_low), label(y_high)) }
             </figcaption>
         </figure>
     }

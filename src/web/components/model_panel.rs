@@ -2,7 +2,7 @@ use web_sys::{File, HtmlInputElement};
 use yew::prelude::*;
 
 use super::select_value;
-use crate::page::{Autosave, Export, MAX_SAMPLES};
+use crate::page::{Autosave, Damaged, Dataset, Export, Kept, MAX_SAMPLES, Shared};
 use crate::web::files::file_list;
 use crate::web::hooks::use_drop_zone;
 
@@ -15,6 +15,13 @@ pub struct Props {
     pub error: Option<String>,
     pub autosave: Autosave,
     pub share_url: Option<String>,
+    /// Earlier models, kept when the user switched.
+    pub kept: Shared<Vec<Kept>>,
+    /// Records of the storage that could not be read.
+    pub damaged: Shared<Vec<Damaged>>,
+    pub on_open_kept: Callback<Dataset>,
+    pub on_forget_kept: Callback<Dataset>,
+    pub on_download_damaged: Callback<Damaged>,
     pub on_save: Callback<()>,
     pub on_open: Callback<File>,
     pub on_export: Callback<Export>,
@@ -100,6 +107,36 @@ pub fn ModelPanel(props: &Props) -> Html {
                 <label class="share">{ "Link to this view: " }
                     <input id="share-url" type="text" readonly=true value={url.clone()} />
                 </label>
+                <p class="detail">{ "The link carries the dataset, the settings, the cursor and the view — not the trained model. To share the model itself, save it and send the file: it opens in any browser with Open model…" }</p>
+            }
+            if !props.kept.is_empty() {
+                <h3>{ "Kept in this browser" }</h3>
+                <ul id="kept" class="kept">
+                    { for props.kept.iter().map(|kept| {
+                        let dataset = kept.dataset;
+                        html! {
+                            <li data-dataset={dataset.key()}>
+                                { kept.describe() }{ " " }
+                                <button class="open-kept" onclick={props.on_open_kept.reform(move |_| dataset)}>{ "Open" }</button>
+                                <button class="forget-kept" onclick={props.on_forget_kept.reform(move |_| dataset)}>{ "Forget" }</button>
+                            </li>
+                        }
+                    }) }
+                </ul>
+                <p class="detail">{ "Switching to another dataset or a setting that starts over keeps the model you trained here, one per dataset; switching back opens it." }</p>
+            }
+            if !props.damaged.is_empty() {
+                <ul id="damaged" class="error">
+                    { for props.damaged.iter().map(|damaged| {
+                        let record = damaged.clone();
+                        html! {
+                            <li>
+                                { format!("Could not read {}: {}. ", damaged.what, damaged.reason) }
+                                <button class="download-damaged" onclick={props.on_download_damaged.reform(move |_| record.clone())}>{ "Download it" }</button>
+                            </li>
+                        }
+                    }) }
+                </ul>
             }
             <h3>{ "Export" }</h3>
             <div class="buttons wrap">
@@ -118,7 +155,7 @@ pub fn ModelPanel(props: &Props) -> Html {
             <p id="autosave" class="detail" data-step={match &props.autosave { Autosave::Saved { step } => step.to_string(), _ => String::new() }}>
                 {
                     match &props.autosave {
-                        Autosave::Idle => "Your training is saved in this browser as you go.".to_string(),
+                        Autosave::Idle => "This model's training is saved in this browser as you go.".to_string(),
                         Autosave::Saved { step } => format!("Saved in this browser at step {step}."),
                         Autosave::Failed(error) => format!("Could not save in this browser: {error}"),
                     }

@@ -7,12 +7,14 @@ use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use super::SessionControls;
-use crate::data::{ImageSet, ImageShape, NamedFile, Problem, Rng, image_png, write_idx, write_zip};
+use crate::data::{
+    ImageSet, ImageShape, LIMITS, NamedFile, Problem, Rng, image_png, size_text, write_idx,
+    write_zip,
+};
 use crate::page::inference::decode_latents;
-use crate::page::{Action, Autosave, Export, Origin, PRETRAINED_GAN_URL};
+use crate::page::{Action, Autosave, Damaged, Export};
 use crate::vae::Checkpoint;
 use crate::web::files::{download, download_canvas, read_file};
-use crate::web::loaders::fetch_checkpoint;
 use crate::web::scene::Scene;
 use crate::web::storage;
 use crate::web::store::Store;
@@ -23,10 +25,11 @@ pub struct FileActions {
     pub on_files: Callback<Vec<web_sys::File>>,
     pub on_save: Callback<()>,
     pub on_open: Callback<web_sys::File>,
-    pub on_pretrained_gan: Callback<()>,
     pub on_export: Callback<Export>,
     pub on_share: Callback<()>,
     pub on_start_over: Callback<()>,
+    /// Downloads a record of the storage that could not be read.
+    pub on_download_damaged: Callback<Damaged>,
 }
 
 #[hook]
@@ -50,16 +53,7 @@ pub fn use_file_actions(
         Callback::from(move |files: Vec<web_sys::File>| {
             let dispatcher = dispatcher.clone();
             spawn_local(async move {
-                let (mut read, mut problems) = (Vec::new(), Vec::new());
-                for file in &files {
-                    match read_file(file).await {
-                        Ok(named) => read.push(named),
-                        Err(reason) => problems.push(Problem {
-                            file: file.name(),
-                            reason,
-                        }),
-                    }
-                }
+                let (read, problems) = read_files(&files).await;
                 dispatcher.dispatch(Action::AddOwnFiles(read, problems));
             });
         })
@@ -92,21 +86,14 @@ pub fn use_file_actions(
         Callback::from(move |file: web_sys::File| {
             let dispatcher = dispatcher.clone();
             spawn_local(async move {
-                let result = read_file(&file).await.and_then(|named| {
-                    Checkpoint::from_bytes(&named.bytes).map_err(|e| format!("{}: {e}", named.name))
-                });
-                dispatcher.dispatch(Action::Open(result));
-            });
-        })
-    };
-    let on_pretrained_gan = {
-        let dispatcher = dispatcher.clone();
-        Callback::from(move |()| {
-            let dispatcher = dispatcher.clone();
-            dispatcher.dispatch(Action::ModelBusy(Some("Loading the VAE-GAN model…".into())));
-            spawn_local(async move {
-                let result = fetch_checkpoint(PRETRAINED_GAN_URL).await;
-                dispatcher.dispatch(Action::ModelBusy(None));
+                let result = match too_large(&file) {
+                    Some(reason) => Err(format!("{}: {reason}", file.name())),
+                    None => read_file(&file).await.and_then(|named| {
+                        Checkpoint::from_bytes(&named.bytes)
+                            .map(Box::new)
+                            .map_err(|e| format!("{}: {e}", named.name))
+                    }),
+                };
                 dispatcher.dispatch(Action::Open(result));
             });
         })
@@ -137,18 +124,30 @@ pub fn use_file_actions(
                 let _ =
                     history.replace_state_with_url(&JsValue::NULL, "", Some(&link.to_fragment()));
             }
-            if let Ok(href) = window.location().href() {
-                dispatcher.dispatch(Action::Shared(href));
-            }
+            let Ok(href) = window.location().href() else {
+                return;
+            };
+            dispatcher.dispatch(Action::Shared(href.clone()));
+            // Copied too, where the browser lets the page write the clipboard.
+            let copied = window.navigator().clipboard().write_text(&href);
+            let dispatcher = dispatcher.clone();
+            spawn_local(async move {
+                let done = wasm_bindgen_futures::JsFuture::from(copied).await.is_ok();
+                dispatcher.dispatch(Action::ModelDone(Ok(if done {
+                    "The link is copied.".into()
+                } else {
+                    "Copy the link below (the browser did not let the page copy it).".into()
+                })));
+            });
         })
     };
     let on_start_over = {
         let dispatcher = dispatcher.clone();
         Callback::from(move |()| {
-            // Restart first: an autosave of the old session still under way then finds its
+            // Start over first: an autosave of the old session still under way then finds its
             // session gone and writes nothing, and IndexedDB runs this clear after any write
             // that began before it.
-            dispatcher.dispatch(Action::Restart(Origin::Pretrained));
+            dispatcher.dispatch(Action::StartOver);
             let dispatcher = dispatcher.clone();
             spawn_local(async move {
                 let cleared = storage::clear().await;
@@ -157,20 +156,79 @@ pub fn use_file_actions(
                     Err(error) => Autosave::Failed(error),
                 }));
                 dispatcher.dispatch(Action::ModelDone(Ok(
-                    "Started over: the saved session is cleared.".into(),
+                    "Started over: what this browser saved is cleared.".into(),
                 )));
             });
+        })
+    };
+    let on_download_damaged = {
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |damaged: Damaged| {
+            let name = format!("{}.bin", damaged.key);
+            let result = download(&name, "application/octet-stream", &damaged.bytes)
+                .map(|()| format!("Downloaded {name}."));
+            dispatcher.dispatch(Action::ModelDone(result));
         })
     };
     FileActions {
         on_files,
         on_save,
         on_open,
-        on_pretrained_gan,
         on_export,
         on_share,
         on_start_over,
+        on_download_damaged,
     }
+}
+
+/// Why `file` is too large to read, before a byte of it is read.
+fn too_large(file: &web_sys::File) -> Option<String> {
+    let size = file.size() as usize;
+    (size > LIMITS.file_bytes).then(|| {
+        format!(
+            "{} is larger than the {} allowed per file",
+            size_text(size),
+            size_text(LIMITS.file_bytes)
+        )
+    })
+}
+
+/// Reads the files the user picked, within the upload's limits, which are checked from each
+/// file's size before it is read: a large folder is not read whole to be refused after.
+async fn read_files(files: &[web_sys::File]) -> (Vec<NamedFile>, Vec<Problem>) {
+    let (mut read, mut problems) = (Vec::new(), Vec::new());
+    let mut total = 0usize;
+    for (i, file) in files.iter().enumerate() {
+        let problem = |reason: String| Problem {
+            file: file.name(),
+            reason,
+        };
+        if i >= LIMITS.images {
+            problems.push(problem(format!(
+                "more than {} files: this one and the {} after it are left out",
+                LIMITS.images,
+                files.len() - i - 1
+            )));
+            break;
+        }
+        if let Some(reason) = too_large(file) {
+            problems.push(problem(reason));
+            continue;
+        }
+        total += file.size() as usize;
+        if total > LIMITS.total_bytes {
+            problems.push(problem(format!(
+                "the upload is over its {} in all: this file and the ones after it are left out",
+                size_text(LIMITS.total_bytes)
+            )));
+            break;
+        }
+        match read_file(file).await {
+            Ok(named) => read.push(named),
+            Err(reason) => problems.push(problem(reason)),
+        }
+    }
+    (read, problems)
 }
 
 /// Writes an export and offers it as a download; says what it did.

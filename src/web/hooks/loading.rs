@@ -11,17 +11,22 @@ use crate::web::{backend, loaders, worker};
 
 #[hook]
 pub fn use_loading(store: &UseReducerHandle<Store>) {
-    use_effect_with(store.data.dataset, {
+    use_effect_with((store.data.dataset, store.data.pretrained_kind), {
         let dispatcher = store.dispatcher();
-        move |&dataset| {
+        move |&(dataset, kind)| {
             let on_pretrained =
-                Callback::from(move |p| dispatcher.dispatch(Action::Pretrained(dataset, p)));
-            spawn_local(loaders::load_pretrained(dataset, on_pretrained));
+                Callback::from(move |p| dispatcher.dispatch(Action::Pretrained(dataset, kind, p)));
+            spawn_local(loaders::load_pretrained(dataset, kind, on_pretrained));
         }
     });
+    let needs_loading = store.data.needs_loading(&store.data.key());
     use_effect_with(store.data.key(), {
         let dispatcher = store.dispatcher();
         move |key: &DataKey| {
+            // Only unusable files were dropped from what was loaded: nothing new to load.
+            if !needs_loading {
+                return;
+            }
             let for_key = key.clone();
             let on_status = Callback::from(move |(status, problems)| {
                 dispatcher.dispatch(Action::Data(for_key.clone(), status, Shared::new(problems)))

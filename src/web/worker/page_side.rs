@@ -48,8 +48,7 @@ impl RemoteSession {
             Command::Hyper(hyper) => ToWorker::Hyper { session, hyper },
             Command::Capture(reply) => {
                 let capture = with_link(self.engine, |link| {
-                    link.next_id += 1;
-                    let capture = link.next_id;
+                    let capture = next_id();
                     if let Some(remote) = link.sessions.get_mut(&session) {
                         remote.captures.insert(capture, reply);
                     }
@@ -85,17 +84,29 @@ struct Remote {
 struct Link {
     worker: web_sys::Worker,
     sessions: HashMap<u64, Remote>,
-    next_id: u64,
     /// The data set the worker holds, so that a new session on the same data sends no pixels.
     data: Option<(Weak<ImageSet>, u64)>,
     /// Waiting for the WebGPU trainer's `Ready`, and since when (ms).
     starting: Vec<(oneshot::Sender<Result<WebGpuReady, String>>, f64)>,
 }
 
+/// Workers that may stop before the page gives up on workers: a worker that stops is replaced
+/// by a fresh one, but one that keeps stopping leaves CPU sessions to the page's thread.
+const LOSSES_BEFORE_GIVING_UP: u32 = 2;
+
 thread_local! {
     /// The page's workers, each started when first needed. `Err` (why) once one could not
-    /// start or has failed: CPU sessions then run on the page's thread.
+    /// start or has stopped too often: CPU sessions then run on the page's thread.
     static LINKS: RefCell<HashMap<Engine, Result<Link, String>>> = RefCell::new(HashMap::new());
+    static LOSSES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    static NEXT_ID: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Ids of sessions and copies, never reused while the page lives: a session of a worker that
+/// stopped is never mistaken for one of its successor's.
+fn next_id() -> u64 {
+    NEXT_ID.set(NEXT_ID.get() + 1);
+    NEXT_ID.get()
 }
 
 /// Runs `f` on the engine's link, if it is up. `f` must not emit events: a yew callback may
@@ -116,7 +127,6 @@ fn ensure_link(engine: Engine) -> Result<(), String> {
                 .map(|worker| Link {
                     worker,
                     sessions: HashMap::new(),
-                    next_id: 0,
                     data: None,
                     starting: Vec::new(),
                 })
@@ -164,8 +174,7 @@ pub async fn start_webgpu() -> Result<WebGpuReady, String> {
 pub fn start(setup: &Setup, engine: Engine, events: Callback<Event>) -> Option<RemoteSession> {
     ensure_link(engine).ok()?;
     let (session, known) = with_link(engine, |link| {
-        link.next_id += 1;
-        let session = link.next_id;
+        let session = next_id();
         link.sessions.insert(
             session,
             Remote {
@@ -253,19 +262,29 @@ fn spawn(engine: Engine) -> Result<web_sys::Worker, JsValue> {
     Ok(worker)
 }
 
-/// The worker is gone: its sessions fail, and later CPU sessions run on the page's thread.
+/// The worker is gone: its sessions hear so (the page goes on in a fresh worker, or, once
+/// workers have stopped too often, on its own thread).
 fn worker_failed(engine: Engine, error: String) {
     web_sys::console::error_1(&error.clone().into());
-    let link = LINKS.with_borrow_mut(|links| links.insert(engine, Err(error.clone())));
+    let losses = LOSSES.get() + 1;
+    LOSSES.set(losses);
+    let link = LINKS.with_borrow_mut(|links| {
+        if losses >= LOSSES_BEFORE_GIVING_UP {
+            links.insert(engine, Err(error.clone()))
+        } else {
+            links.remove(&engine)
+        }
+    });
     if let Some(Ok(link)) = link {
         link.worker.terminate();
         for (reply, _) in link.starting {
             let _ = reply.send(Err(error.clone()));
         }
         for remote in link.sessions.into_values() {
-            remote
-                .events
-                .emit(Event::Report(SessionEvent::Failed(error.clone())));
+            for (_, reply) in remote.captures {
+                let _ = reply.send(Err(error.clone()));
+            }
+            remote.events.emit(Event::Lost(error.clone()));
         }
     }
 }

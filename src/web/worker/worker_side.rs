@@ -215,6 +215,8 @@ async fn to_page(session: u64, event: Event) -> FromWorker {
             session,
             points: (*points).clone(),
         },
+        // Only the page's side of a worker says that it stopped.
+        Event::Lost(error) => FromWorker::Failed { session, error },
         Event::Report(report) => match report {
             SessionEvent::Stepped(reports, epoch) => FromWorker::Stepped {
                 session,
