@@ -272,7 +272,7 @@ mod tests {
         (
             any::<u64>(),
             (f, f, f, f, f),
-            any::<bool>(),
+            (any::<bool>(), any::<bool>()),
             prop::option::of((f, f, f, any::<bool>())),
             (prop::num::f64::ANY, prop::num::f64::ANY),
         )
@@ -280,7 +280,7 @@ mod tests {
                 |(
                     step,
                     (reconstruction, kl, total, beta, grad_norm),
-                    applied,
+                    (applied, rolled_back),
                     d,
                     (step_ms, samples_per_s),
                 )| {
@@ -292,6 +292,7 @@ mod tests {
                         beta,
                         grad_norm,
                         applied,
+                        rolled_back,
                         discriminator: d.map(|(loss, accuracy, adversarial, applied)| {
                             DiscriminatorReport {
                                 loss,
@@ -423,6 +424,7 @@ mod tests {
             beta: 1.0,
             grad_norm: f32::NAN,
             applied: false,
+            rolled_back: false,
             discriminator: None,
             step_ms: f64::NAN,
             samples_per_s: f64::INFINITY,

@@ -50,6 +50,7 @@ fn report(step: u64) -> StepReport {
         beta: 1.0,
         grad_norm: 10.0,
         applied: true,
+        rolled_back: false,
         discriminator: None,
         step_ms: 20.0,
         samples_per_s: 6400.0,

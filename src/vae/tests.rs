@@ -155,12 +155,43 @@ fn a_non_finite_step_is_not_applied() {
     assert!(!report.total.is_finite());
     assert_eq!(report.step, 0);
     assert_eq!(decode_grid(&trainer.inference_model()), before);
-    // A learning rate of ∞ makes the weights non-finite on the next step, which is then refused.
+    // A learning rate no step can use is refused with a reason.
     trainer.hyper.learning_rate = f64::INFINITY;
-    train(&mut trainer, &set, 1, 4);
-    trainer.hyper.learning_rate = 1e-3;
+    let batch = set.batch(&(0..128).collect::<Vec<_>>(), trainer.device());
+    assert!(matches!(
+        block_on(trainer.step(batch)),
+        Err(TrainError::Hyper(_))
+    ));
+}
+
+#[test]
+fn an_update_that_breaks_the_weights_is_undone_by_the_next_step() {
+    let set = mnist().take(256);
+    let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 3, &Device::flex())
+        .expect("VAE-MLP-2 should build");
+    train(&mut trainer, &set, 2, 4);
+    let good = decode_grid(&trainer.inference_model());
+    // A huge learning rate: Adam moves each weight by about that much, their squares overflow.
+    trainer.hyper.learning_rate = 1e30;
     let report = &train(&mut trainer, &set, 1, 5)[0];
-    assert!(!report.applied);
+    assert!(
+        report.applied && report.step == 3,
+        "the step itself looked fine"
+    );
+    assert_ne!(decode_grid(&trainer.inference_model()), good);
+    trainer.hyper.learning_rate = 1e-3;
+    let report = &train(&mut trainer, &set, 1, 6)[0];
+    assert!(report.rolled_back && !report.applied);
+    assert_eq!(report.step, 2, "back to before the bad update");
+    assert_eq!(
+        decode_grid(&trainer.inference_model()),
+        good,
+        "the weights as they were"
+    );
+    // And training goes on from there.
+    let report = &train(&mut trainer, &set, 1, 7)[0];
+    assert!(report.applied && !report.rolled_back);
+    assert_eq!(report.step, 3);
 }
 
 #[test]

@@ -120,6 +120,9 @@ pub struct StepReport {
     pub grad_norm: f32,
     /// False when a loss or gradient was NaN or infinite: the weights were left as they were.
     pub applied: bool,
+    /// The last update had made the weights NaN or infinite: they went back to what they were
+    /// before it (and this step was not applied).
+    pub rolled_back: bool,
     pub discriminator: Option<DiscriminatorReport>,
     pub step_ms: f64,
     pub samples_per_s: f64,
@@ -158,6 +161,8 @@ pub enum TrainError {
     BatchShape { expected: usize, found: usize },
     #[error("the backend could not read results back: {0}")]
     Read(String),
+    #[error(transparent)]
+    Hyper(#[from] HyperError),
 }
 
 /// Owns the model, the discriminator and their optimizers; one `step` per batch.
@@ -171,6 +176,9 @@ pub struct Trainer {
     rng: Rng,
     step: u64,
     pub hyper: Hyper,
+    /// The model and its optimizer before the last update, to go back to if that update made
+    /// the weights non-finite (clones share their tensors: this costs no copy).
+    before_update: Option<(Vae, ModuleOptimizer, u64)>,
 }
 
 /// Width of the discriminator's hidden layer.
@@ -212,6 +220,7 @@ impl Trainer {
             rng: Rng::new(seed ^ 0x5EED),
             step: 0,
             hyper,
+            before_update: None,
         })
     }
 
@@ -255,7 +264,13 @@ impl Trainer {
     }
 
     /// One step on a batch of images, [batch, pixels] in [0, 1] on [`Trainer::device`].
+    ///
+    /// A step whose losses or gradients are not finite is not applied. An update that made the
+    /// weights non-finite (or so large that their squares overflow) is found by the next step,
+    /// in the same read as its losses, and undone: the weights and the optimizer go back to
+    /// what they were before it.
     pub async fn step(&mut self, images: Tensor<2>) -> Result<StepReport, TrainError> {
+        self.hyper.validate()?;
         let start = Instant::now();
         let [batch, pixels] = images.dims();
         if pixels != self.config.image.pixels() {
@@ -296,17 +311,21 @@ impl Trainer {
             None
         };
 
+        let weights_norm = weights_norm(&self.vae);
         let grads = GradientsParams::from_grads(total.backward(), &self.vae);
         let grad_norm = squared_norm(&self.vae, &grads);
-        let mut scalars = vec![reconstruction, kl, total, grad_norm];
+        let mut scalars = vec![reconstruction, kl, total, grad_norm, weights_norm];
         scalars.extend(adversarial);
         let values = read_scalars(scalars).await?;
-        let applied = values.iter().all(|v| v.is_finite());
+        let rolled_back = !values[4].is_finite() && self.roll_back();
+        let applied = !rolled_back && values.iter().all(|v| v.is_finite());
         if applied {
+            let before = (self.vae.clone(), self.optim.clone(), self.step);
             self.vae = self
                 .optim
                 .step(self.hyper.learning_rate, self.vae.clone(), grads);
             self.step += 1;
+            self.before_update = Some(before);
         }
         let step_ms = start.elapsed().as_secs_f64() * 1000.0;
         Ok(StepReport {
@@ -317,13 +336,28 @@ impl Trainer {
             beta: beta as f32,
             grad_norm: values[3].sqrt(),
             applied,
+            rolled_back,
             discriminator: discriminator.map(|d| DiscriminatorReport {
-                adversarial: values[4],
+                adversarial: values[5],
                 ..d
             }),
             step_ms,
             samples_per_s: batch as f64 / (step_ms / 1000.0),
         })
+    }
+
+    /// Back to the model and optimizer before the last update; whether there was one to go
+    /// back to.
+    fn roll_back(&mut self) -> bool {
+        match self.before_update.take() {
+            Some((vae, optim, step)) => {
+                self.vae = vae;
+                self.optim = optim;
+                self.step = step;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Updates D with its own optimizer on real images and detached generated ones.
@@ -428,6 +462,28 @@ async fn read_scalars(scalars: Vec<Tensor<1>>) -> Result<Vec<f32>, TrainError> {
                 .map(|v| v.first().copied().unwrap_or(f32::NAN))
         })
         .collect()
+}
+
+/// ‖w‖² over all of `module`'s weights: NaN or ∞ when any weight is (or when they are too
+/// large to square).
+fn weights_norm<M: Module>(module: &M) -> Tensor<1> {
+    struct Visitor {
+        total: Option<Tensor<1>>,
+    }
+    impl ModuleVisitor for Visitor {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let sum = param.val().detach().square().sum();
+            self.total = Some(match self.total.take() {
+                Some(total) => total + sum,
+                None => sum,
+            });
+        }
+    }
+    let mut visitor = Visitor { total: None };
+    module.visit(&mut visitor);
+    visitor
+        .total
+        .expect("a model being trained should have at least one weight")
 }
 
 /// ‖g‖² over all of `module`'s gradients: NaN or ∞ when any gradient is.

@@ -154,7 +154,9 @@ pub fn Controls(props: &Props) -> Html {
                     <dd id="d-loss" data-value={d.loss.to_string()}>{ format!("{:.3} / {:.0}%", d.loss, d.accuracy * 100.0) }</dd>
                 }
             </dl>
-            if last.is_some_and(|r| !r.applied) {
+            if last.is_some_and(|r| r.rolled_back) {
+                <p id="rolled-back" class="notice" role="status">{ "The last update made the weights infinite or NaN (too high a learning rate for them): the model went back to its weights before it. Try a lower learning rate." }</p>
+            } else if last.is_some_and(|r| !r.applied) {
                 <p class="notice" role="status">{ "The last step gave a non-finite loss and was skipped: try a lower learning rate." }</p>
             }
             <div class="fields">
