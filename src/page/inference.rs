@@ -18,7 +18,7 @@ async fn read(tensor: Tensor<2>) -> Result<Vec<f32>, String> {
         .await
         .map_err(|e| format!("the backend could not read the result back ({e})"))?
         .try_to_vec::<f32>()
-        .map_err(|e| format!("the backend returned another type of number ({e:?})"))
+        .map_err(|e| format!("the backend returned another type of number ({e})"))
 }
 
 /// Decodes full latent vectors (rows of `vae.latent()` values) with a CPU model: n rows → n

@@ -164,7 +164,10 @@ impl ShareLink {
                     self.model.latent = latent;
                     None
                 }
-                None => Some(format!("the latent size is one of {LATENTS:?}")),
+                None => Some(format!(
+                    "the latent size is one of {}",
+                    LATENTS.map(|l| l.to_string()).join(", ")
+                )),
             },
             "lik" => match value {
                 "bernoulli" => {
@@ -300,7 +303,7 @@ mod tests {
                 "gamma=-3 (it must be from 0 to 1000)",
                 "z=1e9,0 (the cursor stays within ±100)",
                 "view=0,0,0 (should be three numbers: x, y and a positive half-width)",
-                "latent=5 (the latent size is one of [1, 2, 3, 4, 8, 16])",
+                "latent=5 (the latent size is one of 1, 2, 3, 4, 8, 16)",
                 "“junk” (not a setting)",
                 "“x” (not a setting)",
             ]

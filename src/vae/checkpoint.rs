@@ -166,11 +166,11 @@ fn load_module<M: Module>(
     let weights = |reason: String| CheckpointError::Weights { section, reason };
     // Files may store 16-bit weights (see `Checkpoint::to_half`): the model stays f32.
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
-        .map_err(|e| weights(format!("{e:?}")))?
+        .map_err(|e| weights(format!("{e}")))?
         .cast_to_module_dtype();
     module
         .try_load_record(record)
-        .map_err(|e| weights(format!("{e:?}")))
+        .map_err(|e| weights(format!("{e}")))
 }
 
 impl Checkpoint {
@@ -462,7 +462,7 @@ impl Checkpoint {
                         .from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
                         .map_err(|e| CheckpointError::Weights {
                             section,
-                            reason: format!("{e:?}"),
+                            reason: format!("{e}"),
                         })
                 };
                 (

@@ -30,10 +30,10 @@ pub async fn read_weights<M: Module>(module: &M) -> Result<Vec<f32>, TrainError>
     Tensor::cat(collect.0, 0)
         .into_data_async()
         .await
-        .map_err(|e| TrainError::Read(format!("{e:?}")))?
+        .map_err(|e| TrainError::Read(format!("{e}")))?
         .convert::<f32>()
         .try_into_vec()
-        .map_err(|e| TrainError::Read(format!("{e:?}")))
+        .map_err(|e| TrainError::Read(format!("{e}")))
 }
 
 /// A copy of `module` on `Device::flex()`, without autodiff, holding `values` (as

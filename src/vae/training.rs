@@ -453,12 +453,12 @@ async fn read_scalars(scalars: Vec<Tensor<1>>) -> Result<Vec<f32>, TrainError> {
     let data = read
         .execute_async()
         .await
-        .map_err(|e| TrainError::Read(format!("{e:?}")))?;
+        .map_err(|e| TrainError::Read(format!("{e}")))?;
     data.into_iter()
         .map(|d| {
             d.convert::<f32>()
                 .try_to_vec::<f32>()
-                .map_err(|e| TrainError::Read(format!("{e:?}")))
+                .map_err(|e| TrainError::Read(format!("{e}")))
                 .map(|v| v.first().copied().unwrap_or(f32::NAN))
         })
         .collect()
