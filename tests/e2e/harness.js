@@ -99,10 +99,13 @@ export async function launch({ webgpu, touch = false }) {
     );
   });
   const violations = [];
+  const crashes = [];
   const collectViolations = async () => {
     for (const p of context.pages()) {
       try {
         violations.push(...(await p.evaluate(() => window.__csp_violations ?? [])));
+        const fatal = await p.evaluate(() => document.querySelector('#fatal:not([hidden])')?.textContent);
+        if (fatal) crashes.push(fatal);
       } catch {
         // A page that is gone has nothing more to say.
       }
@@ -127,6 +130,7 @@ export async function launch({ webgpu, touch = false }) {
       const csp = [...violations, ...errors.filter((e) => /Content Security Policy/.test(e))];
       if (csp.length > 0) throw new Error(`Content-Security-Policy violations:\n${csp.join('\n')}`);
       if (foreign.length > 0) throw new Error(`requests to another origin:\n${foreign.join('\n')}`);
+      if (crashes.length > 0) throw new Error(`the page stopped:\n${crashes.join('\n')}`);
     },
   };
 }

@@ -4,6 +4,9 @@
 // user made is lost.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { useServer, launch, stepCount, ready } from './harness.js';
 import { npy } from './fixtures.js';
 
@@ -70,10 +73,53 @@ test('slips: the same file twice, a drawing after the pad remounts, then trainin
     await draw(0.5);
     await page.waitForSelector('#data-status[data-count="42"]', { timeout: LONG });
     assert.match(await page.textContent('#drop-zone'), /3 files so far/);
+    // A file over the limit is refused from its size, before it is read, and is not kept.
+    const huge = path.join(tmpdir(), `vae-e2e-${process.pid}-huge.png`);
+    await writeFile(huge, Buffer.alloc(65 * 1024 * 1024, 1));
+    try {
+      await page.setInputFiles('#upload', huge);
+      await page.waitForSelector('#upload-problems', { timeout: LONG });
+      assert.match(await page.textContent('#upload-problems'), /huge\.png: 65 MB is larger than the 64 MB allowed per file/);
+    } finally {
+      await rm(huge, { force: true });
+    }
+    await page.waitForSelector('#data-status[data-count="42"]', { timeout: LONG });
+    assert.match(await page.textContent('#drop-zone'), /3 files so far/);
     // Training goes on, and the autosave (which zips the files) writes without a word.
     await trainTo(page, 30);
     await page.waitForSelector('#autosave[data-step]:not([data-step=""])', { timeout: 30_000 });
     assert.equal(await fatal(page), false);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('slips: a share link of the page itself, reloaded, resumes the work instead of starting over', { timeout: LONG * 2 }, async () => {
+  const browser = await launch({ webgpu: false });
+  const { page, errors } = browser;
+  try {
+    await page.goto(`${server.url}?backend=cpu`);
+    await ready(page);
+    await trainTo(page, (await stepCount(page)) + 15);
+    await page.waitForSelector('#autosave[data-step]:not([data-step=""])', { timeout: 30_000 });
+    const saved = Number(await page.getAttribute('#autosave', 'data-step'));
+    await page.click('#share');
+    await page.waitForSelector('#share-url');
+    assert.match(await page.url(), /#data=mnist&/);
+    await page.reload();
+    await page.waitForFunction(() => /with your saved work at step/.test(document.querySelector('#model-message')?.textContent), null, { timeout: LONG });
+    await ready(page);
+    assert.equal(await stepCount(page), saved, 'the work goes on from where it was saved');
+    // Another page's link keeps the saved work to open later.
+    await page.goto(`${server.url}?backend=cpu&other#data=fashion&seed=9`);
+    await page.waitForSelector('#kept li[data-dataset="mnist"]', { timeout: LONG });
+    assert.match(await message(page), /Your saved work \(MNIST, VAE-MLP-2 \[512\], step \d+\) is kept/);
+    await page.waitForSelector('#data-status[data-count="10000"]', { timeout: LONG });
+    await page.click('#kept li[data-dataset="mnist"] .open-kept');
+    await page.waitForSelector('#data-status[data-count="10000"]', { timeout: LONG });
+    await ready(page);
+    assert.equal(await stepCount(page), saved);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
