@@ -57,6 +57,32 @@ fn report(step: u64) -> StepReport {
     }
 }
 
+/// `count` blank grey images `side` pixels wide.
+fn blank(side: usize, count: usize) -> Shared<ImageSet> {
+    let shape = ImageShape {
+        width: side,
+        height: side,
+        channels: 1,
+    };
+    Shared::new(ImageSet {
+        shape,
+        pixels: vec![0.0; count * shape.pixels()],
+        labels: None,
+    })
+}
+
+/// The data `state` asked for has loaded: `set`, without problems.
+fn loaded(set: Shared<ImageSet>, state: &State) -> Action {
+    let status = DataStatus::Ready {
+        name: state.data.dataset.name().into(),
+        set,
+        classes: vec![],
+        resized: 0,
+        factors: None,
+    };
+    Action::Data(state.data.key(), status, Shared::default())
+}
+
 /// Applies `actions` in turn, keeping the effects.
 fn run(state: State, actions: impl IntoIterator<Item = Action>) -> (State, Vec<Effect>) {
     actions
@@ -359,23 +385,7 @@ fn a_pretrained_model_for_other_images_is_not_shown_as_the_start() {
     let state = ready_page();
     assert!(state.origin_line().is_some_and(|l| l.in_use));
     // Shapes at 32×32: the pretrained model is for 28×28.
-    let wide = ImageShape {
-        width: 32,
-        height: 32,
-        channels: 1,
-    };
-    let data = DataStatus::Ready {
-        name: "Shapes".into(),
-        set: Shared::new(ImageSet {
-            shape: wide,
-            pixels: vec![0.0; 10 * wide.pixels()],
-            labels: None,
-        }),
-        classes: vec![],
-        resized: 0,
-        factors: None,
-    };
-    let (state, _) = state.reduce(Action::Data(state.data.key(), data, Shared::default()));
+    let (state, _) = state.reduce(loaded(blank(32, 10), &state));
     assert_eq!(state.pretrained_start(), None);
     assert_eq!(state.training.step, 0, "a fresh model has trained no steps");
     assert!(state.training.history.is_empty());
@@ -581,14 +591,7 @@ fn a_setting_that_starts_over_keeps_the_work_on_the_shelf_to_open_again() {
 fn own_data_at_another_size_keeps_the_opened_model_and_trains_a_new_one() {
     let state = ready_page();
     let (state, _) = state.reduce(Action::AddOwnFiles(vec![own("a.png", b"1")], vec![]));
-    let data = DataStatus::Ready {
-        name: "Your own data".into(),
-        set: mnist_like(20),
-        classes: vec![],
-        resized: 0,
-        factors: None,
-    };
-    let (state, _) = state.reduce(Action::Data(state.data.key(), data, Shared::default()));
+    let (state, _) = state.reduce(loaded(mnist_like(20), &state));
     let file = checkpoint(VaeConfig::mlp2(), 50, serde_json::Value::Null);
     let (state, _) = state.reduce(Action::Open(Ok(Box::new(file))));
     assert!(matches!(state.origin, Origin::Opened { .. }));
@@ -609,23 +612,7 @@ fn an_opened_model_that_does_not_fit_the_data_waits_and_the_page_says_why() {
     let state = ready_page();
     let file = checkpoint(VaeConfig::mlp2(), 50, serde_json::Value::Null);
     let (state, _) = state.reduce(Action::Open(Ok(Box::new(file))));
-    let wide = ImageShape {
-        width: 32,
-        height: 32,
-        channels: 1,
-    };
-    let data = DataStatus::Ready {
-        name: "MNIST".into(),
-        set: Shared::new(ImageSet {
-            shape: wide,
-            pixels: vec![0.0; 10 * wide.pixels()],
-            labels: None,
-        }),
-        classes: vec![],
-        resized: 0,
-        factors: None,
-    };
-    let (state, _) = state.reduce(Action::Data(state.data.key(), data, Shared::default()));
+    let (state, _) = state.reduce(loaded(blank(32, 10), &state));
     assert_eq!(
         state.session(),
         None,

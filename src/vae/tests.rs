@@ -453,10 +453,8 @@ fn a_learned_gaussian_sigma_trains_and_the_conv_model_learns() {
     );
 }
 
-/// `cargo fuzz` explores far more (see `scripts/fuzz.sh`); this runs the model-file target on a
-/// few thousand seeded mutations of real files (a tiny model, so that each load is quick).
-#[test]
-fn the_model_file_fuzz_target_survives_mutated_files() {
+/// A trainer of a model so small that building and loading it takes no time.
+fn tiny_trainer() -> Trainer {
     let config = VaeConfig {
         image: crate::data::ImageShape {
             width: 4,
@@ -467,8 +465,14 @@ fn the_model_file_fuzz_target_survives_mutated_files() {
         latent: 2,
         likelihood: Likelihood::Bernoulli,
     };
-    let trainer = Trainer::new(config, Hyper::default(), 1, &Device::flex())
-        .expect("a tiny model should build");
+    Trainer::new(config, Hyper::default(), 1, &Device::flex()).expect("a tiny model should build")
+}
+
+/// `cargo fuzz` explores far more (see `scripts/fuzz.sh`); this runs the model-file target on a
+/// few thousand seeded mutations of real files (a tiny model, so that each load is quick).
+#[test]
+fn the_model_file_fuzz_target_survives_mutated_files() {
+    let trainer = tiny_trainer();
     let meta = serde_json::json!({ "page": { "cursor": [0.5, 1.0] } });
     let plain = Checkpoint::from_trainer(&trainer, meta.clone(), false).expect("should capture");
     let resumable = Checkpoint::from_trainer(&trainer, meta, true).expect("should capture");
@@ -523,18 +527,7 @@ fn fuzz_seed_files() {
     let Some(folder) = std::env::var_os("FUZZ_SEEDS") else {
         return;
     };
-    let config = VaeConfig {
-        image: crate::data::ImageShape {
-            width: 4,
-            height: 4,
-            channels: 1,
-        },
-        architecture: Architecture::Mlp { hidden: vec![3] },
-        latent: 2,
-        likelihood: Likelihood::Bernoulli,
-    };
-    let trainer = Trainer::new(config, Hyper::default(), 1, &Device::flex())
-        .expect("a tiny model should build");
+    let trainer = tiny_trainer();
     let plain =
         Checkpoint::from_trainer(&trainer, serde_json::Value::Null, false).expect("should capture");
     let files = [
