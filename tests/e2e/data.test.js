@@ -111,6 +111,8 @@ test('Shapes: count, size and seed are settable; the plane colours by each true 
         return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
       });
     const byKind = await plane();
+    // The menu says what the plane colours by (it once read "rotation" while colouring by kind).
+    assert.equal(await page.inputValue('#colour-by'), '0');
     await page.selectOption('#colour-by', '3');
     assert.equal(await page.getAttribute('#latent-plane', 'data-colour-by'), '3');
     assert.notDeepEqual(await plane(), byKind, 'colouring by scale should recolour the points');
@@ -118,6 +120,8 @@ test('Shapes: count, size and seed are settable; the plane colours by each true 
 
     await page.selectOption('#shapes-count', '1000');
     await page.waitForSelector('#data-status[data-count="1000"]', { timeout: LONG });
+    assert.equal(await page.textContent('#dataset option[value="shapes"]'), 'Shapes, generated (1,000)');
+    assert.equal(await page.inputValue('#colour-by'), '0', 'new data colours by kind again');
     await page.selectOption('#shapes-size', '32');
     await page.waitForFunction(() => /1000 images, 32×32 grey/.test(document.querySelector('#data-status')?.textContent), null, { timeout: LONG });
     // No pretrained model at 32×32: the session starts fresh and trains.

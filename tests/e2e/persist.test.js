@@ -168,6 +168,9 @@ test('a share link opens its data, settings and cursor', { timeout: LONG }, asyn
     // Sharing writes the current view back into the address.
     await page.click('#share');
     const url = await page.inputValue('#share-url');
+    // What the link carries, said where it is given; copied where the browser lets the page.
+    assert.match(await page.textContent('#model-panel'), /carries the dataset, the settings, the cursor and the view — not the trained model/);
+    await page.waitForFunction(() => /link is copied|Copy the link below/.test(document.querySelector('#model-message')?.textContent), null, { timeout: LONG });
     assert.match(url, /#data=fashion&lr=0\.003&batch=64&beta=2&gan=0&gamma=10&seed=5&z=1\.5,-0\.5&view=0\.5,0\.5,2$/);
     await browser.screenshot('persist-share-link');
     assert.deepEqual(errors, []);

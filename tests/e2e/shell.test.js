@@ -94,6 +94,7 @@ test('CPU run: without WebGPU the page falls back to the CPU with a notice', asy
     assert.equal(backend, 'cpu');
     assert.ok(firstMs > 0);
     assert.match(await browser.page.textContent('#fallback-notice'), /CPU fallback/);
+    assert.doesNotMatch(await browser.page.textContent('#probe'), /shader/, 'the CPU compiles no shaders');
     await browser.screenshot('shell-cpu');
     assert.deepEqual(browser.errors, []);
   } finally {
