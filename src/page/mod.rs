@@ -11,6 +11,7 @@ pub mod geometry;
 pub mod inference;
 mod kept;
 mod meta;
+mod offline;
 mod plane;
 pub mod protocol;
 mod reduce;
@@ -27,10 +28,11 @@ pub use chart::{ChartPoint, History, y_range};
 pub use dataset::{Data, DataKey, DataStatus, Dataset, PretrainedKind};
 pub use kept::{Keeping, Kept};
 pub use meta::PageMeta;
+pub use offline::{Files, Offline, OfflineEvent, Worker};
 pub use plane::{Colour, Plane, PlaneKey, PlanePoint, ZOOM_IN, ZOOM_OUT, lerp, there_and_back};
 pub use reduce::{Action, SessionEvent};
 pub use restore::{Damaged, Restore};
-pub use share::{ParsedLink, ShareLink};
+pub use share::{Layout, ParsedLink, ShareLink, layout_of};
 pub use shared::Shared;
 pub use state::{
     Autosave, Effect, Export, MAX_SAMPLES, ModelCard, Origin, OriginLine, Pretrained, SessionKey,

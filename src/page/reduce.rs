@@ -3,6 +3,7 @@
 use super::backend::{Backend, BackendKind, Engine, Probe, WebGpuReady, WebGpuTrainer};
 use super::chart::ChartPoint;
 use super::dataset::{DataKey, DataStatus, Dataset, PretrainedKind};
+use super::offline::OfflineEvent;
 use super::restore::Restore;
 use super::shared::Shared;
 use super::state::{Autosave, Effect, Origin, Pretrained, Source, State};
@@ -65,6 +66,7 @@ pub enum Action {
     /// The session's model is on show.
     ModelShown(u64),
     Session(u64, SessionEvent),
+    Offline(OfflineEvent),
     /// The session's worker stopped; the weights the page last had, to go on from.
     WorkerLost {
         session_id: u64,
@@ -263,6 +265,7 @@ impl State {
                 next.kept_arrived(session_id, copy.map(|c| *c), &mut effects)
             }
             Action::Restored(restore) => next.restore(*restore, &mut effects),
+            Action::Offline(event) => next.offline.apply(event),
             Action::Autosaved(autosave) => next.card.autosave = autosave,
             Action::ModelBusy(busy) => next.card.busy = busy,
             Action::ModelDone(result) => {

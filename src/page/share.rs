@@ -37,6 +37,29 @@ impl Default for ShareLink {
     }
 }
 
+/// How the page lays itself out: in full, or compact inside another page (`#embed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    #[default]
+    Full,
+    /// For an `<iframe>` in slides or a course page: the plane, the decoded image, Train and a
+    /// link to the full page.
+    Embed,
+}
+
+/// The layout a fragment asks for (`embed` among its parts), and the fragment without it.
+pub fn layout_of(fragment: &str) -> (Layout, String) {
+    let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+    let (flags, rest): (Vec<&str>, Vec<&str>) =
+        fragment.split('&').partition(|part| *part == "embed");
+    let layout = if flags.is_empty() {
+        Layout::Full
+    } else {
+        Layout::Embed
+    };
+    (layout, rest.join("&"))
+}
+
 /// A link read from a fragment, with a sentence for each part the page could not use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedLink {
@@ -280,6 +303,17 @@ mod tests {
         let old = parse("#data=mnist&z=0.500,-1.200&view=0.000,1.000,2.500");
         assert_eq!(old.link.cursor, [0.5, -1.2]);
         assert!(old.ignored.is_empty());
+    }
+
+    #[test]
+    fn embed_is_a_layout_not_a_setting() {
+        assert_eq!(layout_of("#embed"), (Layout::Embed, String::new()));
+        assert_eq!(
+            layout_of("#data=fashion&embed&seed=2"),
+            (Layout::Embed, "data=fashion&seed=2".into())
+        );
+        assert_eq!(layout_of("data=mnist"), (Layout::Full, "data=mnist".into()));
+        assert_eq!(ShareLink::from_fragment(&layout_of("#embed").1), None);
     }
 
     #[test]

@@ -6,8 +6,9 @@ use super::dataset::{Data, Dataset, PretrainedKind};
 use super::geometry::View;
 use super::kept::{Keeping, Kept};
 use super::meta::PageMeta;
+use super::offline::Offline;
 use super::restore::Damaged;
-use super::share::ShareLink;
+use super::share::{Layout, ShareLink, layout_of};
 use super::shared::Shared;
 use crate::data::{ImageSet, ImageShape};
 use crate::vae::{Checkpoint, Hyper, StepReport, VaeConfig};
@@ -136,6 +137,8 @@ pub struct State {
     pub damaged: Shared<Vec<Damaged>>,
     /// How often a training worker has stopped.
     pub worker_losses: u32,
+    pub layout: Layout,
+    pub offline: Offline,
 }
 
 /// Where the model on show comes from, in words.
@@ -172,9 +175,11 @@ pub struct SessionKey {
 
 impl State {
     /// The page as an address opens it: WebGPU unless `search` says `backend=cpu`; a share link
-    /// in `fragment` sets the data, the settings, the cursor and the view.
+    /// in `fragment` sets the data, the settings, the cursor and the view, and `embed` there
+    /// the compact layout.
     pub fn new(search: &str, fragment: &str) -> (Self, Vec<Effect>) {
-        let parsed = ShareLink::from_fragment(fragment);
+        let (layout, fragment) = layout_of(fragment);
+        let parsed = ShareLink::from_fragment(&fragment);
         let mut state = Self {
             backends: Backends::new(!search.contains("backend=cpu")),
             data: Data::new(Dataset::Mnist),
@@ -199,6 +204,8 @@ impl State {
             keeping: Vec::new(),
             damaged: Shared::default(),
             worker_losses: 0,
+            layout,
+            offline: Offline::default(),
         };
         let mut effects = Vec::new();
         if let Some(parsed) = parsed {

@@ -4,14 +4,16 @@
 use yew::prelude::*;
 
 use super::components::{
-    BackendStatus, Controls, DataPanel, DecodedView, Interpolation, LatentPlane, LossChart,
-    Manifold, ModelPanel, SampleStrip,
+    BackendStatus, Controls, DataPanel, DecodedView, EmbedBar, Interpolation, LatentPlane,
+    LossChart, Manifold, ModelPanel, OfflineCard, SampleStrip,
 };
-use super::hooks::{use_autosave, use_file_actions, use_loading, use_session};
+use super::hooks::{
+    OfflineControls, use_autosave, use_file_actions, use_loading, use_offline, use_session,
+};
 use super::scene::Scene;
 use super::store::Store;
 use super::test_hooks;
-use crate::page::{Action, Dataset, Origin, PretrainedKind};
+use crate::page::{Action, Autosave, Dataset, Layout, Origin, PretrainedKind};
 
 /// A callback that dispatches `action` of its value.
 fn dispatch<T: 'static>(store: &UseReducerHandle<Store>, action: fn(T) -> Action) -> Callback<T> {
@@ -39,8 +41,9 @@ pub fn App() -> Html {
     });
     use_loading(&store);
     let session = use_session(&store, &scene);
-    use_autosave(&store, &session, &scene);
+    let autosaver = use_autosave(&store, &session, &scene);
     let files = use_file_actions(&store, &session, &scene);
+    let offline = use_offline(&store, &autosaver);
 
     let backends = &store.backends;
     let training = &store.training;
@@ -51,9 +54,17 @@ pub fn App() -> Html {
             ..
         }
     );
+    if store.layout == Layout::Embed {
+        return html! {
+            <ContextProvider<Scene> context={scene.clone()}>
+                { embedded(&store, &scene, session.on_run.clone(), has_factors) }
+            </ContextProvider<Scene>>
+        };
+    }
     html! {
         <ContextProvider<Scene> context={scene.clone()}>
         <main id="app" data-ready={backends.ready().to_string()}>
+            { update_notice(&store, &offline) }
             <header>
                 <h1>{ "VAE Playground" }</h1>
                 <p class="tagline">
@@ -130,6 +141,7 @@ pub fn App() -> Html {
                         webgpu={backends.webgpu.clone()}
                         on_switch={dispatch(&store, Action::UseGpu)}
                     />
+                    <OfflineCard offline={store.offline.clone()} on_keep_all={offline.on_keep_all} />
                 </div>
                 <div class="column">
                     <section class="card explore" aria-label="Latent space">
@@ -154,6 +166,58 @@ pub fn App() -> Html {
             </div>
         </main>
         </ContextProvider<Scene>>
+    }
+}
+
+/// A new build is ready: the user reloads into it when they choose (after an autosave).
+fn update_notice(store: &Store, offline: &OfflineControls) -> Html {
+    if !store.offline.update_ready {
+        return html! {};
+    }
+    html! {
+        <p id="update-ready" class="card notice" role="status">
+            if store.offline.updating {
+                { "Saving your work, then reloading into the new version…" }
+            } else {
+                { "A new version of VAE Playground is ready. " }
+                <button id="update" onclick={offline.on_update.reform(|_| ())}>{ "Reload" }</button>
+            }
+        </p>
+    }
+}
+
+/// The compact page for an `<iframe>`: the plane, the decoded image, Train, and a link to the
+/// full page at the same data and settings.
+fn embedded(store: &Store, scene: &Scene, on_run: Callback<bool>, has_factors: bool) -> Html {
+    let here = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    let page = here.split('#').next().unwrap_or_default();
+    let link = store.share_link(scene.cursor(), None).to_fragment();
+    let training = &store.training;
+    html! {
+        <main id="app" class="embed" data-ready={store.backends.ready().to_string()}>
+            <div class="plane-and-view">
+                <LatentPlane factors={has_factors} latent={store.settings.model.latent} />
+                <DecodedView />
+            </div>
+            <EmbedBar
+                running={training.running || store.backends.queued.run}
+                ready={training.has_model}
+                step={training.step}
+                {on_run}
+                full_url={format!("{page}{link}")}
+            />
+            if let Some(error) = &training.error {
+                <p id="error" class="error" role="alert">{ format!("Training stopped: {error}") }</p>
+            }
+            // Inside another site, the browser may refuse the page its storage.
+            if let Autosave::Failed(reason) = &store.card.autosave {
+                <p id="embed-note" class="notice" role="status">
+                    { format!("Your training cannot be kept in this browser here ({}). Open the full page to keep it.", reason.trim_end_matches('.')) }
+                </p>
+            }
+        </main>
     }
 }
 

@@ -11,6 +11,7 @@ mod files;
 mod hooks;
 mod latency;
 mod loaders;
+mod offline;
 mod scene;
 mod session;
 mod storage;

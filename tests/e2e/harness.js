@@ -24,14 +24,25 @@ const types = {
   '.gz': 'application/gzip',
   '.png': 'image/png',
   '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.webmanifest': 'application/manifest+json',
 };
 
-/** Serves dist/ on a free loopback port; resolves to { url, close }. */
-export async function serveDist() {
+/**
+ * Serves dist/ on a free loopback port; resolves to { url, close, serve }. `prefix` puts the site
+ * under a sub-path (as a course's web space would); `serve(folder)` switches to another build.
+ */
+export async function serveDist({ prefix = '/' } = {}) {
+  let root = dist;
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
-    const file = path.join(dist, decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname));
-    if (!file.startsWith(dist)) {
+    if (!url.pathname.startsWith(prefix)) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    const inside = url.pathname.slice(prefix.length - 1);
+    const file = path.join(root, decodeURIComponent(inside === '/' ? '/index.html' : inside));
+    if (!file.startsWith(root)) {
       res.writeHead(403).end();
       return;
     }
@@ -45,7 +56,13 @@ export async function serveDist() {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${port}${prefix}`,
+    close: () => new Promise((r) => server.close(r)),
+    serve: (folder) => {
+      root = path.resolve(folder);
+    },
+  };
 }
 
 /** The page's own address with its test hooks on (`window.__vae`: off unless asked for). */
@@ -60,8 +77,10 @@ export function withHooks(url) {
  * page of the suite is held to the page's promises here, whatever the test: `close()` fails on
  * any Content-Security-Policy violation and on any request to another origin than the page's.
  * `touch`: the page gets a touch screen (`navigator.maxTouchPoints`, touch events).
+ * `serviceWorkers: 'allow'` lets the page register its service worker (the offline tests); other
+ * tests block it, so that each sees the network as the test routes it.
  */
-export async function launch({ webgpu, touch = false }) {
+export async function launch({ webgpu, touch = false, serviceWorkers = 'block' }) {
   const profile = mkdtempSync(path.join(tmpdir(), 'vae-e2e-'));
   const args = [
     '--headless=new',
@@ -79,6 +98,7 @@ export async function launch({ webgpu, touch = false }) {
     args,
     viewport: { width: 1280, height: 900 },
     hasTouch: touch,
+    serviceWorkers,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
@@ -90,7 +110,8 @@ export async function launch({ webgpu, touch = false }) {
   const foreign = [];
   context.on('request', (request) => {
     const url = new URL(request.url());
-    if (!['data:', 'blob:'].includes(url.protocol) && url.hostname !== '127.0.0.1') foreign.push(request.url());
+    const local = ['127.0.0.1', 'localhost'].includes(url.hostname);
+    if (!['data:', 'blob:'].includes(url.protocol) && !local) foreign.push(request.url());
   });
   await context.addInitScript(() => {
     window.__csp_violations = [];
@@ -136,12 +157,13 @@ export async function launch({ webgpu, touch = false }) {
 }
 
 /** Serves dist/ for the tests of one file: `server.url` is set before the first test. */
-export function useServer() {
-  const server = { url: null };
+export function useServer(options) {
+  const server = { url: null, serve: null };
   let running;
   before(async () => {
-    running = await serveDist();
+    running = await serveDist(options);
     server.url = running.url;
+    server.serve = running.serve;
   });
   after(async () => {
     await running?.close();

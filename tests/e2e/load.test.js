@@ -33,8 +33,10 @@ const mb = ({ raw, gzipped, brotli }) =>
 
 test('transfer size at open, before any dataset: everything the page fetches, gzipped', { timeout: LONG }, async () => {
   // What a visitor's browser actually fetches (WebGPU available, so nothing is skipped for its
-  // lack) until the page shows its first decoded image, less the dataset's files.
-  const browser = await launch({ webgpu: true });
+  // lack) until the page shows its first decoded image, less the dataset's files. The service
+  // worker registers after that and caches the page for offline use in the background: its
+  // fetches are its own, counted apart.
+  const browser = await launch({ webgpu: true, serviceWorkers: 'allow' });
   const { page, errors } = browser;
   try {
     const fetched = new Set();
@@ -52,6 +54,17 @@ test('transfer size at open, before any dataset: everything the page fetches, gz
     console.log(`total at open: ${mb(total)} (target: under 3 MB gzipped)`);
     assert.ok(files.some((f) => f.endsWith('.wasm')) && files.includes('models/mnist-mlp2.vae'));
     assert.ok(!files.some((f) => f.includes('vae-trainer-webgpu')), 'the WebGPU trainer loads only when the user trains');
+    // Then, in the background: the offline cache.
+    await page.waitForSelector('#offline[data-build]:not([data-build=""])', { timeout: LONG });
+    const cached = await page.evaluate(async () => {
+      let total = 0;
+      for (const name of await caches.keys()) {
+        const cache = await caches.open(name);
+        for (const request of await cache.keys()) total += (await (await cache.match(request)).blob()).size;
+      }
+      return total;
+    });
+    console.log(`cached for offline use after the first image, in the background: ${(cached / 1e6).toFixed(2)} MB (raw)`);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

@@ -52,8 +52,35 @@ struct Latest {
     saving: bool,
 }
 
+/// Saves the session in the browser now, whatever the timer says (before a reload into a new
+/// build, say).
+#[derive(Clone)]
+pub struct Autosaver {
+    latest: Rc<RefCell<Latest>>,
+    session: SessionControls,
+    scene: Scene,
+    dispatcher: UseReducerDispatcher<Store>,
+}
+
+impl Autosaver {
+    pub async fn save_now(&self) {
+        autosave(
+            self.latest.clone(),
+            self.session.clone(),
+            self.scene.clone(),
+            self.dispatcher.clone(),
+            true,
+        )
+        .await
+    }
+}
+
 #[hook]
-pub fn use_autosave(store: &UseReducerHandle<Store>, session: &SessionControls, scene: &Scene) {
+pub fn use_autosave(
+    store: &UseReducerHandle<Store>,
+    session: &SessionControls,
+    scene: &Scene,
+) -> Autosaver {
     use_effect_with((), {
         let dispatcher = store.dispatcher();
         move |_| {
@@ -76,6 +103,7 @@ pub fn use_autosave(store: &UseReducerHandle<Store>, session: &SessionControls, 
                     session.clone(),
                     scene.clone(),
                     dispatcher.clone(),
+                    false,
                 ))
             });
             let interval = {
@@ -126,16 +154,24 @@ pub fn use_autosave(store: &UseReducerHandle<Store>, session: &SessionControls, 
             }
         }
     });
+    Autosaver {
+        latest,
+        session: session.clone(),
+        scene: scene.clone(),
+        dispatcher: store.dispatcher(),
+    }
 }
 
+/// Saves the session if it trained since the last save; `now` even in the middle of a drag.
 async fn autosave(
     latest: Rc<RefCell<Latest>>,
     session: SessionControls,
     scene: Scene,
     dispatcher: UseReducerDispatcher<Store>,
+    now: bool,
 ) {
     // Saving blocks the page for a moment: not in the middle of a drag.
-    if now_ms() - scene.cursor_moved_ms() < AUTOSAVE_QUIET_MS {
+    if !now && now_ms() - scene.cursor_moved_ms() < AUTOSAVE_QUIET_MS {
         return;
     }
     let (meta, id) = {

@@ -5,10 +5,12 @@ mod autosave;
 mod drop_zone;
 mod file_actions;
 mod loading;
+mod offline;
 mod session;
 
-pub use autosave::use_autosave;
+pub use autosave::{Autosaver, use_autosave};
 pub use drop_zone::use_drop_zone;
 pub use file_actions::use_file_actions;
 pub use loading::use_loading;
+pub use offline::{OfflineControls, use_offline};
 pub use session::{SessionControls, use_session};

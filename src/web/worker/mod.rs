@@ -21,7 +21,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use yew::Callback;
 
-pub use page_side::start_webgpu;
+pub use page_side::{start_webgpu, trainer_urls};
 pub use worker_side::start_in_worker;
 
 use super::session::{self, Command, Event, Setup};

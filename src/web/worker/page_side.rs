@@ -221,24 +221,34 @@ pub fn start(setup: &Setup, engine: Engine, events: Callback<Event>) -> Option<R
     })
 }
 
-fn spawn(engine: Engine) -> Result<web_sys::Worker, JsValue> {
+/// A file of this build beside the page's glue. Trunk names the trainer's files without a hash:
+/// the page's own hashed glue name, as a query, keeps a cached trainer from an older build (with
+/// other messages) from being used.
+fn beside_page(file: &str) -> Result<String, JsValue> {
     let page_glue = GLUE_URL.with(String::clone);
-    // Trunk names the trainer's files without a hash: the page's own hashed glue name, as a query,
-    // keeps a cached trainer from an older build (with other messages) from being used.
-    let beside_page = |file: &str| -> Result<String, JsValue> {
-        let url = web_sys::Url::new_with_base(file, &page_glue)?;
-        let build = page_glue.rsplit('/').next().unwrap_or_default();
-        url.search_params().set("page", build);
-        Ok(url.href())
-    };
+    let url = web_sys::Url::new_with_base(file, &page_glue)?;
+    let build = page_glue.rsplit('/').next().unwrap_or_default();
+    url.search_params().set("page", build);
+    Ok(url.href())
+}
+
+/// The WebGPU trainer's glue and module, as its worker fetches them.
+pub fn trainer_urls() -> Result<[String; 2], JsValue> {
+    Ok([beside_page(WEBGPU_GLUE)?, beside_page(WEBGPU_WASM)?])
+}
+
+fn spawn(engine: Engine) -> Result<web_sys::Worker, JsValue> {
     // The CPU worker instantiates the page's own compiled module; the WebGPU one fetches its own.
     let (glue, module, name) = match engine {
-        Engine::Cpu => (page_glue.clone(), wasm_bindgen::module(), "trainer"),
-        Engine::WebGpu => (
-            beside_page(WEBGPU_GLUE)?,
-            JsValue::from(beside_page(WEBGPU_WASM)?),
-            "webgpu-trainer",
+        Engine::Cpu => (
+            GLUE_URL.with(String::clone),
+            wasm_bindgen::module(),
+            "trainer",
         ),
+        Engine::WebGpu => {
+            let [glue, module] = trainer_urls()?;
+            (glue, JsValue::from(module), "webgpu-trainer")
+        }
     };
     let worker = super::spawn_worker(&glue, name)?;
     let on_message =
