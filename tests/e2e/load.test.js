@@ -76,7 +76,7 @@ test('transfer size at open, before any dataset: everything the page fetches, gz
 for (const webgpu of [true, false]) {
   const name = webgpu ? 'WebGPU' : 'CPU';
   test(`${name}: navigation to the first decoded image, cold cache`, { timeout: LONG }, async () => {
-    const browser = await launch({ webgpu });
+    const browser = await launch({ webgpu, serviceWorkers: 'allow' });
     const { page, errors } = browser;
     try {
       await page.goto(server.url);
