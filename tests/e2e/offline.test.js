@@ -64,6 +64,13 @@ for (const webgpu of [true, false]) {
       await steps(page, 2);
       const decoded = await page.getAttribute('#decoded', 'data-z');
       assert.ok(decoded, 'a decoded image is drawn');
+      // Models save and open without the network too.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-model')]);
+      const file = path.join(tmpdir(), `vae-e2e-${process.pid}-offline.vae`);
+      await download.saveAs(file);
+      await page.setInputFiles('#open-model', file);
+      await page.waitForFunction(() => /^Opened VAE-MLP-2/.test(document.querySelector('#model-message')?.textContent), null, { timeout: LONG });
+      await rm(file, { force: true });
       const fromNetwork = answered.filter((r) => !r.fromServiceWorker() && !r.url().startsWith('data:') && !r.url().startsWith('blob:'));
       assert.deepEqual(fromNetwork.map((r) => r.url()), [], 'every request is answered by the service worker');
       if (webgpu) assert.equal(await page.getAttribute('#backend', 'data-backend'), 'webgpu', 'trained on WebGPU, its trainer from the cache');
