@@ -1,6 +1,7 @@
 //! The VAE: model, loss, discriminator, training and checkpoints. Uses `data`; no web code.
 
 mod checkpoint;
+pub mod completion;
 mod config;
 mod discriminator;
 pub mod fuzz;

@@ -117,6 +117,29 @@ impl Vae {
     }
 }
 
+impl Vae {
+    /// −log p(x_known|z) per image, in nats: the reconstruction loss over the pixels `known`
+    /// marks with 1 (the others are erased): [batch, pixels] × 3 → [batch]
+    pub fn masked_reconstruction_loss(
+        &self,
+        logits: Tensor<2>,
+        images: Tensor<2>,
+        known: Tensor<2>,
+    ) -> Tensor<1> {
+        let per_pixel = match self.likelihood {
+            Likelihood::Bernoulli => loss::bce_with_logits(logits, images),
+            Likelihood::Gaussian { .. } => {
+                let log_sigma = self.log_sigma.val().detach().unsqueeze_dim(0);
+                let inverse_variance = (log_sigma.clone() * -2.0).exp();
+                (images - sigmoid(logits)).square() * inverse_variance * 0.5
+                    + log_sigma
+                    + 0.5 * std::f64::consts::TAU.ln()
+            }
+        };
+        (per_pixel * known).sum_dim(1).squeeze_dim(1)
+    }
+}
+
 #[derive(Module, Debug)]
 enum Encoder {
     Mlp(MlpEncoder),
