@@ -29,7 +29,10 @@ pub use dataset::{Data, DataKey, DataStatus, Dataset, PretrainedKind};
 pub use kept::{Keeping, Kept};
 pub use meta::PageMeta;
 pub use offline::{Files, Offline, OfflineEvent, Worker};
-pub use plane::{Colour, Plane, PlaneKey, PlanePoint, ZOOM_IN, ZOOM_OUT, lerp, there_and_back};
+pub use plane::{
+    Colour, MARKER, Marker, Plane, PlaneKey, PlanePoint, SEARCH, ZOOM_IN, ZOOM_OUT, lerp,
+    there_and_back,
+};
 pub use reduce::{Action, SessionEvent};
 pub use restore::{Damaged, Restore};
 pub use share::{Layout, ParsedLink, ShareLink, layout_of};

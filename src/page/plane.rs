@@ -19,6 +19,19 @@ pub struct PlanePoint {
     pub label: Option<u8>,
 }
 
+/// An image the user is looking at (a drawing, a picked image), placed on the plane by its
+/// posterior: the mean, and σ for its ellipse.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marker {
+    pub mean: Vec<f32>,
+    pub sigma: Vec<f32>,
+}
+
+/// The colour of the user's image's marker.
+pub const MARKER: &str = "#c2185b";
+/// The colour of a latent search's path.
+pub const SEARCH: &str = "#1a237e";
+
 /// Ten distinguishable colours for class labels.
 pub const PALETTE: [&str; 10] = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -112,6 +125,10 @@ pub struct Plane {
     pub cursor: [f32; 2],
     /// Which latent dimensions the plane shows (and where the others are held).
     pub slice: Slice,
+    /// The user's image on the plane.
+    pub marker: Option<Marker>,
+    /// A latent search's path, full latent vectors from its start to where it is.
+    pub search: Vec<Vec<f32>>,
 }
 
 impl Default for Plane {
@@ -126,6 +143,8 @@ impl Default for Plane {
             colour_by: 0,
             cursor: [0.0, 0.0],
             slice: Slice::origin(2),
+            marker: None,
+            search: Vec::new(),
         }
     }
 }

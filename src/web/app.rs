@@ -4,8 +4,8 @@
 use yew::prelude::*;
 
 use super::components::{
-    BackendStatus, Controls, DataPanel, DecodedView, EmbedBar, Interpolation, LatentPlane,
-    LossChart, Manifold, ModelPanel, OfflineCard, SampleStrip,
+    BackendStatus, Controls, DataPanel, DecodedView, EmbedBar, EraseComplete, Interpolation,
+    LatentPlane, LossChart, Manifold, ModelPanel, OfflineCard, SampleStrip, WhereItLands,
 };
 use super::hooks::{
     OfflineControls, use_autosave, use_file_actions, use_loading, use_offline, use_session,
@@ -152,6 +152,16 @@ pub fn App() -> Html {
                         </div>
                         <p class="detail">{ "Each dot is a held-out image's posterior mean, coloured by its label. Drag the cursor, click anywhere, or focus the plane and use the arrow keys (Shift for big steps)." }</p>
                     </section>
+                    if let Some(set) = store.data.status.set() {
+                        <section id="your-image" class="card" aria-label="Your image">
+                            <h2>{ "Where does your drawing land?" }</h2>
+                            <p class="detail">{ "Draw, and the plane marks where the encoder puts your drawing (its posterior mean, in its σ ellipse) with every stroke; beside it, its reconstruction." }</p>
+                            <WhereItLands set={set.clone()} />
+                            <h2>{ "Erase and complete" }</h2>
+                            <p class="detail">{ "Erase part of an image and let the model fill it in: by encoding and decoding again and again, the known pixels held; or by searching for the z that best explains the known pixels (its path drawn on the plane), with other plausible completions around it." }</p>
+                            <EraseComplete set={set.clone()} />
+                        </section>
+                    }
                     <section class="card" aria-label="Interpolation">
                         <h2>{ "Interpolation" }</h2>
                         <Interpolation />

@@ -31,3 +31,20 @@ pub fn input_drawn() {
 pub fn latencies(clear: bool) -> Vec<f64> {
     LATENCIES_MS.with_borrow_mut(|l| if clear { std::mem::take(l) } else { l.clone() })
 }
+
+thread_local! {
+    static STROKES_MS: RefCell<Vec<[f64; 2]>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A stroke's move on the drawing pad was drawn, encoded and marked on the plane: the time from its
+/// event's creation (`event.timeStamp`) to now, and the page's own part of it (from `started_ms`,
+/// when its handler began).
+pub fn stroke_done(event_ms: f64, started_ms: f64) {
+    let now = now_ms();
+    STROKES_MS.with_borrow_mut(|s| s.push([now - event_ms, now - started_ms]));
+}
+
+/// The strokes' times so far (ms, each: in all, the page's part), emptied with `clear`.
+pub fn strokes(clear: bool) -> Vec<[f64; 2]> {
+    STROKES_MS.with_borrow_mut(|s| if clear { std::mem::take(s) } else { s.clone() })
+}

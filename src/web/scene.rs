@@ -14,12 +14,12 @@ use futures::FutureExt;
 use web_sys::HtmlCanvasElement;
 use yew::NodeRef;
 
-use super::draw::{context2d, draw_images};
+use super::draw::{context2d, draw_axes, draw_images, draw_marker, draw_path, draw_search};
 use super::latency;
 use super::tasks::now_ms;
 use crate::data::{ImageSet, ImageShape, Rng};
-use crate::page::geometry::{ClientRect, Slice, View};
-use crate::page::inference::{decode_latents, decode_points, reconstruct};
+use crate::page::geometry::{ClientRect, Slice};
+use crate::page::inference::{decode_latents, decode_points, encode_points, reconstruct};
 use crate::page::{Effect, Plane, PlaneKey, PlanePoint};
 use crate::vae::Vae;
 
@@ -44,6 +44,8 @@ pub struct Canvases {
     pub manifold: NodeRef,
     pub strip: NodeRef,
     pub interpolation: NodeRef,
+    /// The reconstruction of the user's marked image (their drawing).
+    pub marked: NodeRef,
 }
 
 struct Shown {
@@ -53,6 +55,8 @@ struct Shown {
     shape: ImageShape,
     /// A few held-out images, shown beside their reconstructions.
     originals: Option<Rc<ImageSet>>,
+    /// The user's image (their drawing) whose posterior the plane marks, in the model's shape.
+    marked: Option<Rc<Vec<f32>>>,
 }
 
 struct Inner {
@@ -80,6 +84,7 @@ impl Scene {
                 model: None,
                 shape: ImageShape::MNIST,
                 originals: None,
+                marked: None,
             }),
             canvases: Canvases::default(),
             cursor_moved_ms: Cell::new(f64::NEG_INFINITY),
@@ -105,6 +110,11 @@ impl Scene {
 
     pub fn model(&self) -> Option<Rc<Vae>> {
         self.0.shown.borrow().model.clone()
+    }
+
+    /// The shape of the shown model's images.
+    pub fn shape(&self) -> ImageShape {
+        self.0.shown.borrow().shape
     }
 
     pub fn cursor(&self) -> [f32; 2] {
@@ -141,7 +151,55 @@ impl Scene {
             shown.shape = shape;
         }
         self.draw(&[Part::Decoded]);
+        // The marked image follows the model as it trains.
+        self.draw_marked();
         self.draw_at_rest();
+    }
+
+    /// Marks `image` (of the model's shape) on the plane by its posterior, and shows its
+    /// reconstruction; again with every new model. `None` takes the mark away.
+    pub fn mark(&self, image: Option<Rc<Vec<f32>>>) {
+        self.0.shown.borrow_mut().marked = image;
+        self.draw_marked();
+    }
+
+    pub fn marked(&self) -> Option<Rc<Vec<f32>>> {
+        self.0.shown.borrow().marked.clone()
+    }
+
+    fn draw_marked(&self) {
+        let marked = self.0.shown.borrow().marked.clone();
+        let (Some(image), Some((model, shape))) = (marked, self.model_and_shape()) else {
+            return self.set_marker(None);
+        };
+        if image.len() != shape.pixels() {
+            return self.set_marker(None);
+        }
+        let set = ImageSet {
+            shape,
+            pixels: (*image).clone(),
+            labels: None,
+        };
+        let Some(point) = encode_points(&model, &set)
+            .now_or_never()
+            .and_then(Result::ok)
+            .and_then(|points| points.into_iter().next())
+        else {
+            return;
+        };
+        // Its reconstruction: the decoding of its posterior mean.
+        if let (Some(canvas), Some(pixels)) = (
+            self.0.canvases.marked.cast::<HtmlCanvasElement>(),
+            decode_latents(&model, point.mean.clone())
+                .now_or_never()
+                .and_then(Result::ok),
+        ) {
+            draw_images(&canvas, &pixels, shape, 1);
+        }
+        self.set_marker(Some(crate::page::Marker {
+            mean: point.mean,
+            sigma: point.sigma,
+        }));
     }
 
     /// The held-out images to reconstruct (the first [`STRIP`] are used).
@@ -197,6 +255,16 @@ impl Scene {
     /// Sets one end (0 or 1) of the interpolation path.
     pub fn set_end(&self, end: usize, z: Option<[f32; 2]>) {
         self.change(|p| p.ends[end] = z, &[Part::Plane, Part::Path]);
+    }
+
+    /// The user's image on the plane (`None`: none).
+    pub fn set_marker(&self, marker: Option<crate::page::Marker>) {
+        self.change(|p| p.marker = marker, &[Part::Plane]);
+    }
+
+    /// A latent search's path so far (empty: none).
+    pub fn set_search(&self, path: Vec<Vec<f32>>) {
+        self.change(|p| p.search = path, &[Part::Plane]);
     }
 
     pub fn set_cursor(&self, z: [f32; 2]) {
@@ -368,6 +436,18 @@ impl Scene {
                 format!("{},{}", view.centre[0], view.centre[1]),
             ),
             ("aria-valuetext", format!("z = ({x:.2}, {y:.2})")),
+            ("data-path", plane.search.len().to_string()),
+            (
+                "data-marker",
+                plane
+                    .marker
+                    .as_ref()
+                    .map(|m| {
+                        let [mx, my] = plane.slice.project(&m.mean);
+                        format!("{mx},{my}")
+                    })
+                    .unwrap_or_default(),
+            ),
         ] {
             let _ = canvas.set_attribute(name, &value);
         }
@@ -398,6 +478,21 @@ impl Scene {
         }
         ctx.set_global_alpha(1.0);
         draw_path(&ctx, plane.ends.map(|end| end.map(at)));
+        let search: Vec<(f64, f64)> = plane
+            .search
+            .iter()
+            .map(|z| at(plane.slice.project(z)))
+            .collect();
+        draw_search(&ctx, &search);
+        if let Some(marker) = &plane.marker {
+            let scale = size / (2.0 * view.half_width as f64);
+            let [sx, sy] = plane.slice.project(&marker.sigma);
+            draw_marker(
+                &ctx,
+                at(plane.slice.project(&marker.mean)),
+                (sx as f64 * scale, sy as f64 * scale),
+            );
+        }
         let (cx, cy) = at(plane.cursor);
         ctx.set_stroke_style_str("#000000");
         ctx.set_line_width(2.0);
@@ -450,43 +545,4 @@ pub fn canvas_px(canvas: &HtmlCanvasElement, client: (f64, f64), size_px: f64) -
 /// wait for the event loop.
 fn decode_now(model: &Vae, points: &[[f32; 2]], slice: &Slice) -> Option<Vec<f32>> {
     decode_points(model, points, slice).now_or_never()?.ok()
-}
-
-/// Axes through the origin, and the prior's 1σ and 2σ circles.
-fn draw_axes(ctx: &web_sys::CanvasRenderingContext2d, view: View, size: f64) {
-    ctx.set_stroke_style_str("#d0d4da");
-    ctx.set_line_width(1.0);
-    let (ox, oy) = view.canvas_from_latent([0.0, 0.0], size);
-    ctx.begin_path();
-    ctx.move_to(0.0, oy);
-    ctx.line_to(size, oy);
-    ctx.move_to(ox, 0.0);
-    ctx.line_to(ox, size);
-    ctx.stroke();
-    for sigma in [1.0f32, 2.0] {
-        let (rx, _) = view.canvas_from_latent([sigma, 0.0], size);
-        ctx.begin_path();
-        let _ = ctx.arc(ox, oy, rx - ox, 0.0, std::f64::consts::TAU);
-        ctx.stroke();
-    }
-}
-
-/// The interpolation's ends (A, B) and the straight path between them, in canvas pixels.
-fn draw_path(ctx: &web_sys::CanvasRenderingContext2d, ends: [Option<(f64, f64)>; 2]) {
-    ctx.set_stroke_style_str("#c2185b");
-    ctx.set_fill_style_str("#c2185b");
-    ctx.set_line_width(2.0);
-    if let [Some((ax, ay)), Some((bx, by))] = ends {
-        ctx.begin_path();
-        ctx.move_to(ax, ay);
-        ctx.line_to(bx, by);
-        ctx.stroke();
-    }
-    ctx.set_font("bold 13px system-ui, sans-serif");
-    for (name, end) in ["A", "B"].iter().zip(ends) {
-        if let Some((x, y)) = end {
-            ctx.fill_rect(x - 3.0, y - 3.0, 6.0, 6.0);
-            let _ = ctx.fill_text(name, x + 6.0, y - 6.0);
-        }
-    }
 }

@@ -8,12 +8,14 @@ mod data_panel;
 mod decoded_view;
 mod drawing_pad;
 mod embed_bar;
+mod erase_complete;
 mod interpolation;
 mod latent_plane;
 mod loss_chart;
 mod manifold;
 mod model_panel;
 mod offline_card;
+mod where_it_lands;
 
 pub use backend_status::BackendStatus;
 pub use controls::Controls;
@@ -21,12 +23,14 @@ pub use data_panel::DataPanel;
 pub use decoded_view::DecodedView;
 pub use drawing_pad::DrawingPad;
 pub use embed_bar::EmbedBar;
+pub use erase_complete::EraseComplete;
 pub use interpolation::Interpolation;
 pub use latent_plane::LatentPlane;
 pub use loss_chart::LossChart;
 pub use manifold::{Manifold, SampleStrip};
 pub use model_panel::ModelPanel;
 pub use offline_card::OfflineCard;
+pub use where_it_lands::WhereItLands;
 
 /// The value of the `<select>` an event came from.
 fn select_value(event: &yew::Event) -> Option<String> {
