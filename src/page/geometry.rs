@@ -111,6 +111,26 @@ impl View {
     }
 }
 
+/// Tick values for an axis from `lo` to `hi`: multiples of a round step (1, 2 or 5 × 10ⁿ), at
+/// most `max` of them (and at least two where the range is finite and not empty).
+pub fn ticks(lo: f32, hi: f32, max: usize) -> Vec<f32> {
+    let span = hi - lo;
+    if !(span.is_finite() && span > 0.0) || max < 2 {
+        return Vec::new();
+    }
+    let rough = span / (max - 1) as f32;
+    let power = 10f32.powf(rough.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|&step| ((span / step).floor() as usize) < max)
+        .unwrap_or(10.0 * power);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    // `+ 0.0` turns −0 into 0, so the tick at the origin reads "0".
+    (first..=last).map(|i| i as f32 * step + 0.0).collect()
+}
+
 /// Where an element lies in the browser's client coordinates (`getBoundingClientRect`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClientRect {
@@ -174,6 +194,17 @@ impl Slice {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ticks_are_round_steps_within_the_range() {
+        assert_eq!(ticks(-2.5, 2.5, 6), vec![-2.0, -1.0, 0.0, 1.0, 2.0]);
+        assert_eq!(ticks(0.0, 1.0, 3), vec![0.0, 0.5, 1.0]);
+        for (lo, hi) in [(-11.0, 11.0), (-0.07, 0.05), (3.0, 4.0), (-100.0, 2.0)] {
+            let t = ticks(lo, hi, 7);
+            assert!((2..=7).contains(&t.len()), "{lo}..{hi}: {t:?}");
+            assert!(t.iter().all(|&v| v >= lo - 1e-6 && v <= hi + 1e-6), "{t:?}");
+        }
+        assert!(ticks(1.0, 1.0, 5).is_empty() && ticks(0.0, f32::NAN, 5).is_empty());
+    }
     use proptest::prelude::*;
 
     use super::*;

@@ -5,9 +5,11 @@
 
 mod backend;
 mod chart;
+mod classroom;
 mod dataset;
 pub mod fuzz;
 pub mod geometry;
+pub mod glossary;
 pub mod inference;
 mod kept;
 mod meta;
@@ -25,12 +27,13 @@ pub use backend::{
     Backend, BackendKind, Backends, Engine, Probe, Queued, WebGpuReady, WebGpuTrainer,
 };
 pub use chart::{ChartPoint, History, y_range};
+pub use classroom::{Focus, Part, Rules, Shortcut, qr_svg};
 pub use dataset::{Data, DataKey, DataStatus, Dataset, PretrainedKind};
 pub use kept::{Keeping, Kept};
 pub use meta::PageMeta;
 pub use offline::{Files, Offline, OfflineEvent, Worker};
 pub use plane::{
-    Colour, MARKER, Marker, Plane, PlaneKey, PlanePoint, SEARCH, ZOOM_IN, ZOOM_OUT, lerp,
+    Colour, MARKER, Marker, PALETTE, Plane, PlaneKey, PlanePoint, SEARCH, ZOOM_IN, ZOOM_OUT, lerp,
     there_and_back,
 };
 pub use reduce::{Action, SessionEvent};

@@ -129,6 +129,12 @@ pub struct Plane {
     pub marker: Option<Marker>,
     /// A latent search's path, full latent vectors from its start to where it is.
     pub search: Vec<Vec<f32>>,
+    /// The one class shown strongly (the legend's choice); the others faint.
+    pub highlight: Option<u8>,
+    /// The manifold grid's decodings under the points.
+    pub grid: bool,
+    /// Drawn for a projector: a thicker cursor.
+    pub presenting: bool,
 }
 
 impl Default for Plane {
@@ -145,6 +151,9 @@ impl Default for Plane {
             slice: Slice::origin(2),
             marker: None,
             search: Vec::new(),
+            highlight: None,
+            grid: false,
+            presenting: false,
         }
     }
 }
@@ -258,6 +267,50 @@ impl Plane {
         }
     }
 
+    /// Whether point `i` is drawn faint (another class is highlighted).
+    pub fn faint(&self, i: usize) -> bool {
+        self.highlight
+            .is_some_and(|h| self.points.get(i).and_then(|p| p.label) != Some(h))
+    }
+
+    /// Where the cursor is and, when it is among the points, which class it is near:
+    /// "z = (0.42, −1.30), near the 7s". `names` are the classes in label order.
+    pub fn describe_cursor(&self, names: &[String]) -> String {
+        let [x, y] = self.cursor;
+        let place = format!("z = ({}, {})", signed(x), signed(y));
+        match self.near(names) {
+            Some(name) => format!("{place}, near the {}", plural(name)),
+            None => place,
+        }
+    }
+
+    /// The class of most of the cursor's nearest points within a tenth of the view, if any.
+    fn near<'a>(&self, names: &'a [String]) -> Option<&'a str> {
+        const K: usize = 7;
+        let reach = self.view.half_width / 10.0;
+        let distance = |p: &PlanePoint| {
+            let [px, py] = self.slice.project(&p.mean);
+            (px - self.cursor[0]).hypot(py - self.cursor[1])
+        };
+        let mut nearest: Vec<(f32, u8)> = self
+            .points
+            .iter()
+            .filter_map(|p| Some((distance(p), p.label?)))
+            .filter(|(d, _)| *d <= reach)
+            .collect();
+        nearest.sort_by(|a, b| a.0.total_cmp(&b.0));
+        nearest.truncate(K);
+        if nearest.is_empty() {
+            return None;
+        }
+        let mut votes = [0usize; 256];
+        for &(_, label) in &nearest {
+            votes[label as usize] += 1;
+        }
+        let label = (0..256).max_by_key(|&l| (votes[l], std::cmp::Reverse(l)))?;
+        names.get(label).map(String::as_str)
+    }
+
     /// Two held-out images' posterior means (the `seed`-th pick), for the interpolation's ends.
     pub fn two_samples(&self, seed: u64) -> Option<[[f32; 2]; 2]> {
         let n = self.points.len();
@@ -310,6 +363,25 @@ impl Plane {
     }
 }
 
+/// A number as a reader says it: two decimals, a true minus sign.
+fn signed(v: f32) -> String {
+    let text = format!("{v:.2}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.chars().any(|c| c != '0' && c != '.') => format!("−{rest}"),
+        Some(rest) => rest.to_string(),
+        None => text,
+    }
+}
+
+/// "the 7s", "the trousers", "the T-shirts".
+fn plural(name: &str) -> String {
+    if name.ends_with('s') {
+        name.to_string()
+    } else {
+        format!("{name}s")
+    }
+}
+
 /// The point a fraction `t` of the way from `a` to `b`.
 pub fn lerp(a: [f32; 2], b: [f32; 2], t: f32) -> [f32; 2] {
     [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]
@@ -337,6 +409,34 @@ mod tests {
                 })
                 .collect(),
         )
+    }
+
+    #[test]
+    fn the_cursor_is_described_by_where_it_is_and_the_class_it_is_near() {
+        let mut plane = Plane::default();
+        plane.set_points(points(&[[-1.0, -1.0], [1.0, 1.0], [1.1, 1.0]]));
+        let names: Vec<String> = (0..3).map(|d| d.to_string()).collect();
+        plane.set_cursor([-0.95, -1.0]);
+        assert_eq!(
+            plane.describe_cursor(&names),
+            "z = (−0.95, −1.00), near the 0s"
+        );
+        plane.set_cursor([1.05, 1.0]);
+        assert!(
+            plane.describe_cursor(&names).ends_with("near the 1s"),
+            "a tie goes to the lower label"
+        );
+        plane.set_cursor([-0.001, 0.0]);
+        assert_eq!(
+            plane.describe_cursor(&names),
+            "z = (0.00, 0.00)",
+            "far from every point"
+        );
+        plane.set_cursor([1.0, 1.0]);
+        let names = ["T-shirt".to_string(), "trouser".into(), "trousers".into()];
+        assert!(plane.describe_cursor(&names).ends_with("near the trousers"));
+        plane.highlight = Some(1);
+        assert!(plane.faint(0) && !plane.faint(1));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::chart::ChartPoint;
 use super::dataset::{DataKey, DataStatus, Dataset, PretrainedKind};
 use super::offline::OfflineEvent;
 use super::restore::Restore;
+use super::share::Layout;
 use super::shared::Shared;
 use super::state::{Autosave, Effect, Origin, Pretrained, Source, State};
 use crate::data::{NamedFile, Preprocess, Problem, ShapesConfig, unique_name};
@@ -24,6 +25,8 @@ pub enum SessionEvent {
 #[derive(Debug, Clone)]
 pub enum Action {
     UseGpu(bool),
+    /// Present on a projector, or back to the full page.
+    SetLayout(Layout),
     /// Results carry the choice they were made for, so that a late answer after a switch is
     /// dropped rather than shown.
     BackendReady(bool, Backend),
@@ -102,6 +105,7 @@ impl State {
                 next.backends.backend = Some(backend);
             }
             Action::CpuProbed(probe) => next.backends.cpu_probe = Some(probe),
+            Action::SetLayout(layout) => next.layout = layout,
             Action::QueueRun(run) => {
                 next.backends.queued.run = run;
                 if run {

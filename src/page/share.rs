@@ -3,6 +3,7 @@
 //! A link is untrusted input (anyone can type or edit one): every value is checked against what
 //! the page's controls offer, and what cannot be used is named, so the page can say so.
 
+use super::classroom::Rules;
 use super::dataset::Dataset;
 use super::geometry::{LATENT_BOUND, View};
 use super::settings::{
@@ -22,6 +23,8 @@ pub struct ShareLink {
     pub cursor: [f32; 2],
     /// The plane's view, when not fitted to the points.
     pub view: Option<View>,
+    /// What students may see and change (a lesson link).
+    pub rules: Rules,
 }
 
 impl Default for ShareLink {
@@ -33,29 +36,49 @@ impl Default for ShareLink {
             seed: 1,
             cursor: [0.0, 0.0],
             view: None,
+            rules: Rules::default(),
         }
     }
 }
 
-/// How the page lays itself out: in full, or compact inside another page (`#embed`).
+/// How the page lays itself out: in full, for a projector (`#present`), or compact inside
+/// another page (`#embed`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Layout {
     #[default]
     Full,
+    /// For a projector: the plane and the decoded image large, the losses below, the rest in a
+    /// drawer; large type, high contrast.
+    Present,
     /// For an `<iframe>` in slides or a course page: the plane, the decoded image, Train and a
     /// link to the full page.
     Embed,
 }
 
-/// The layout a fragment asks for (`embed` among its parts), and the fragment without it.
+impl Layout {
+    /// Its flag in a fragment.
+    pub fn flag(self) -> Option<&'static str> {
+        match self {
+            Layout::Full => None,
+            Layout::Present => Some("present"),
+            Layout::Embed => Some("embed"),
+        }
+    }
+}
+
+/// The layout a fragment asks for (`embed` or `present` among its parts; `embed` wins), and the
+/// fragment without it.
 pub fn layout_of(fragment: &str) -> (Layout, String) {
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
-    let (flags, rest): (Vec<&str>, Vec<&str>) =
-        fragment.split('&').partition(|part| *part == "embed");
-    let layout = if flags.is_empty() {
-        Layout::Full
-    } else {
+    let (flags, rest): (Vec<&str>, Vec<&str>) = fragment
+        .split('&')
+        .partition(|part| matches!(*part, "embed" | "present"));
+    let layout = if flags.contains(&"embed") {
         Layout::Embed
+    } else if flags.contains(&"present") {
+        Layout::Present
+    } else {
+        Layout::Full
     };
     (layout, rest.join("&"))
 }
@@ -101,7 +124,7 @@ impl ShareLink {
         {
             out += &format!("&view={x},{y},{half_width}");
         }
-        out
+        out + &self.rules.to_fragment()
     }
 
     /// Reads a fragment; values that cannot be used keep their defaults and are named in
@@ -217,6 +240,11 @@ impl ShareLink {
                 }
                 None => Some("should be two numbers".into()),
             },
+            "hide" | "lock" => {
+                let unknown = self.rules.apply(key, value);
+                (!unknown.is_empty())
+                    .then(|| format!("not a part of the page: {}", shorten(&unknown.join(", "))))
+            }
             _ => return Applied::Unknown,
         };
         Applied::Known(why)
@@ -266,6 +294,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::page::Part;
     use crate::page::settings::{BATCH_SIZES, LEARNING_RATES};
 
     fn parse(fragment: &str) -> ParsedLink {
@@ -373,11 +402,16 @@ mod tests {
                     0.05f32..=100.0,
                 )),
             ),
+            (
+                prop::sample::subsequence(Part::ALL.to_vec(), 0..=Part::ALL.len()),
+                prop::sample::subsequence(Part::ALL.to_vec(), 0..=Part::ALL.len()),
+            ),
         )
             .prop_map(
                 |(
                     (dataset, lr, batch, beta, gan, gamma),
                     (seed, conv, latent, lik, cursor, view),
+                    (hidden, locked),
                 )| {
                     let mut model = VaeConfig::mlp2();
                     if conv {
@@ -401,6 +435,7 @@ mod tests {
                         seed,
                         cursor,
                         view: view.map(|(centre, half_width)| View { centre, half_width }),
+                        rules: Rules::new(hidden, locked),
                     }
                 },
             )

@@ -2,6 +2,7 @@
 
 use super::backend::{Backends, Engine};
 use super::chart::{self, ChartPoint};
+use super::classroom::Rules;
 use super::dataset::{Data, Dataset, PretrainedKind};
 use super::geometry::View;
 use super::kept::{Keeping, Kept};
@@ -138,6 +139,8 @@ pub struct State {
     /// How often a training worker has stopped.
     pub worker_losses: u32,
     pub layout: Layout,
+    /// What a lesson link lets students see and change.
+    pub rules: Rules,
     pub offline: Offline,
 }
 
@@ -205,6 +208,7 @@ impl State {
             damaged: Shared::default(),
             worker_losses: 0,
             layout,
+            rules: Rules::default(),
             offline: Offline::default(),
         };
         let mut effects = Vec::new();
@@ -230,6 +234,7 @@ impl State {
             });
             effects.push(Effect::MoveCursor(link.cursor));
             effects.extend(link.view.map(Effect::ShowView));
+            state.rules = link.rules.clone();
             state.link = Some(link);
         }
         (state, effects)
@@ -258,6 +263,7 @@ impl State {
             seed: self.settings.seed,
             cursor,
             view,
+            rules: self.rules.clone(),
         }
     }
 
