@@ -4,16 +4,19 @@
 use yew::prelude::*;
 
 use super::components::{
-    BackendStatus, Controls, DataPanel, DecodedView, EmbedBar, EraseComplete, Interpolation,
-    LatentPlane, LossChart, Manifold, ModelPanel, OfflineCard, SampleStrip, WhereItLands,
+    BackendStatus, Controls, DataPanel, DecodedView, EmbedBar, EraseComplete, Explained,
+    Interpolation, LatentPlane, Legend, LessonDialog, LossChart, Manifold, ModelPanel, OfflineCard,
+    RunBar, SampleStrip, ShortcutHelp, WhereItLands,
 };
 use super::hooks::{
     OfflineControls, use_autosave, use_file_actions, use_loading, use_offline, use_session,
+    use_shortcuts,
 };
 use super::scene::Scene;
 use super::store::Store;
 use super::test_hooks;
-use crate::page::{Action, Autosave, Dataset, Layout, Origin, PretrainedKind};
+use crate::page::glossary::Term;
+use crate::page::{Action, Autosave, DataStatus, Dataset, Layout, Origin, Part, PretrainedKind};
 
 /// A callback that dispatches `action` of its value.
 fn dispatch<T: 'static>(store: &UseReducerHandle<Store>, action: fn(T) -> Action) -> Callback<T> {
@@ -44,12 +47,15 @@ pub fn App() -> Html {
     let autosaver = use_autosave(&store, &session, &scene);
     let files = use_file_actions(&store, &session, &scene);
     let offline = use_offline(&store, &autosaver);
+    let help_open = use_state(|| false);
+    let lesson_open = use_state(|| false);
+    let drawer_open = use_state(|| false);
 
     let backends = &store.backends;
     let training = &store.training;
     let has_factors = matches!(
         &store.data.status,
-        crate::page::DataStatus::Ready {
+        DataStatus::Ready {
             factors: Some(_),
             ..
         }
@@ -61,98 +67,197 @@ pub fn App() -> Html {
             </ContextProvider<Scene>>
         };
     }
+    let present = store.layout == Layout::Present;
+    let rules = store.rules.clone();
+    let classes = match &store.data.status {
+        DataStatus::Ready { classes, .. } => classes.clone(),
+        _ => Vec::new(),
+    };
+    use_effect_with(present, {
+        let scene = scene.clone();
+        move |&present| scene.set_presenting(present)
+    });
+    use_effect_with(classes.clone(), {
+        let scene = scene.clone();
+        move |classes: &Vec<String>| scene.set_class_names(classes.clone())
+    });
+    let toggle = |flag: &UseStateHandle<bool>| {
+        let flag = flag.clone();
+        Callback::from(move |_: ()| flag.set(!*flag))
+    };
+    let set_flag = |flag: &UseStateHandle<bool>, value: bool| {
+        let flag = flag.clone();
+        Callback::from(move |_: ()| flag.set(value))
+    };
+    use_shortcuts(&store, &session, &scene, toggle(&help_open));
+    let on_present = {
+        let dispatcher = store.dispatcher();
+        let next = if present {
+            Layout::Full
+        } else {
+            Layout::Present
+        };
+        Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::SetLayout(next)))
+    };
+    // A lesson link is the page itself: no query (a backend forced here, test hooks).
+    let page_url = web_sys::window()
+        .map(|w| w.location())
+        .and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?)))
+        .unwrap_or_default();
+    let losses = html! {
+        <section id="losses" class="card" aria-labelledby="losses-title">
+            <h2 id="losses-title">{ "Losses" }</h2>
+            if backends.loading_trainer() {
+                <p id="loading-trainer" class="busy">{ "Loading the WebGPU trainer (once) and compiling its kernels…" }</p>
+            }
+            if training.running && training.last.is_none() {
+                <p id="warm-up" class="busy">{ "Warming up: the first steps compile the GPU kernels…" }</p>
+            }
+            <LossChart history={training.history.clone()} held_out={training.held_out.clone()} />
+        </section>
+    };
+    let settings_shown = [
+        Part::Architecture,
+        Part::Latent,
+        Part::Likelihood,
+        Part::LearningRate,
+        Part::BatchSize,
+        Part::Beta,
+        Part::Discriminator,
+        Part::Seed,
+    ]
+    .into_iter()
+    .any(|part| rules.shows(part));
     html! {
         <ContextProvider<Scene> context={scene.clone()}>
-        <main id="app" data-ready={backends.ready().to_string()}>
+        <main id="app" class={classes!(present.then_some("present"))} data-ready={backends.ready().to_string()} data-layout={if present { "present" } else { "full" }}>
             { update_notice(&store, &offline) }
-            <header>
-                <h1>{ "VAE Playground" }</h1>
-                <p class="tagline">
-                    { "Train a variational autoencoder in your browser and explore its latent space. Nothing leaves your machine." }
-                </p>
+            <header class="top">
+                <div>
+                    <h1>{ "VAE Playground" }</h1>
+                    <p class="tagline">
+                        { "Train a variational autoencoder in your browser and explore its latent space. Nothing leaves your machine." }
+                    </p>
+                </div>
+                <nav class="page-tools" aria-label="Page">
+                    <button id="present" aria-pressed={present.to_string()} onclick={on_present}>
+                        { if present { "Leave presenter mode" } else { "Present" } }
+                    </button>
+                    if present {
+                        <button id="fullscreen" onclick={Callback::from(|_| toggle_fullscreen())}>{ "Fullscreen" }</button>
+                    }
+                    <button id="make-lesson" onclick={set_flag(&lesson_open, true).reform(|_| ())}>{ "Make a lesson link" }</button>
+                    <button id="shortcuts" onclick={set_flag(&help_open, true).reform(|_| ())} aria-keyshortcuts="?">{ "Shortcuts (?)" }</button>
+                </nav>
             </header>
             { pretrained_status(&store, dispatch(&store, Action::UsePretrained), dispatch(&store, |_: MouseEvent| Action::Restart(Origin::Pretrained))) }
             if let Some(error) = &training.error {
                 <p id="error" class="card error" role="alert">{ format!("Training stopped: {error}") }</p>
             }
-            <div class="layout">
+            <section class="card stage" aria-labelledby="stage-title">
+                <h2 id="stage-title" class="visually-hidden">{ "Latent space" }</h2>
+                <div class="stage-plane">
+                    <LatentPlane factors={has_factors} latent={store.settings.model.latent} />
+                    <p id="plane-caption" class="detail">
+                        { "Each dot is a held-out image's posterior mean " }
+                        <Explained term={Term::PosteriorMean} />
+                        { ", coloured as the legend says. Drag the cursor, click anywhere, or focus the plane and use the arrow keys (Shift for big steps)." }
+                    </p>
+                </div>
+                <div class="stage-side">
+                    <DecodedView />
+                    if rules.shows(Part::Train) {
+                        <RunBar
+                            running={training.running || backends.queued.run}
+                            ready={training.has_model}
+                            locked={!rules.allows(Part::Train)}
+                            last={training.last.clone()}
+                            step={training.step}
+                            epoch={training.epoch}
+                            on_run={session.on_run.clone()}
+                            on_step={session.on_step.clone()}
+                            on_reset={dispatch(&store, |()| Action::Restart(Origin::Scratch))}
+                        />
+                    }
+                    <Legend classes={classes.clone()} />
+                </div>
+            </section>
+            if present && rules.shows(Part::Losses) {
+                { losses.clone() }
+            }
+            if present {
+                <button id="drawer-toggle" class="drawer-toggle" aria-expanded={drawer_open.to_string()} aria-controls="drawer"
+                    onclick={toggle(&drawer_open).reform(|_| ())}>
+                    { if *drawer_open { "Hide the settings and the rest" } else { "Settings and the rest" } }
+                </button>
+            }
+            <div id="drawer" class="layout" hidden={present && !*drawer_open}>
                 <div class="column">
-                    <DataPanel
-                        dataset={store.data.dataset}
-                        status={store.data.status.clone()}
-                        preprocess={store.data.preprocess}
-                        problems={store.data.problems.clone()}
-                        own_files={store.data.own_files.len()}
-                        shapes={store.data.shapes}
-                        on_dataset={dispatch(&store, Action::ChooseDataset)}
-                        on_files={files.on_files}
-                        on_drawing={dispatch(&store, |file| Action::AddOwnFiles(vec![file], Vec::new()))}
-                        on_preprocess={dispatch(&store, Action::SetPreprocess)}
-                        on_shapes={dispatch(&store, Action::SetShapes)}
-                        on_clear_own={dispatch(&store, |()| Action::ClearOwnFiles)}
-                    />
-                    <Controls
-                        hyper={store.settings.hyper.clone()}
-                        seed={store.settings.seed}
-                        running={training.running || backends.queued.run}
-                        ready={training.has_model}
-                        last={training.last.clone()}
-                        step={training.step}
-                        epoch={training.epoch}
-                        model={store.settings.model.clone()}
-                        on_run={session.on_run.clone()}
-                        on_step={session.on_step.clone()}
-                        on_reset={dispatch(&store, |()| Action::Restart(Origin::Scratch))}
-                        on_hyper={session.on_hyper.clone()}
-                        on_seed={dispatch(&store, Action::SetSeed)}
-                        on_model={dispatch(&store, Action::SetModel)}
-                    />
-                    <section class="card" aria-label="Losses">
-                        <h2>{ "Losses" }</h2>
-                        if backends.loading_trainer() {
-                            <p id="loading-trainer" class="busy">{ "Loading the WebGPU trainer (once) and compiling its kernels…" }</p>
-                        }
-                        if training.running && training.last.is_none() {
-                            <p id="warm-up" class="busy">{ "Warming up: the first steps compile the GPU kernels…" }</p>
-                        }
-                        <LossChart history={training.history.clone()} held_out={training.held_out.clone()} />
-                    </section>
-                    <ModelPanel
-                        ready={training.has_model}
-                        busy={store.card.busy.clone()}
-                        message={store.card.message.clone()}
-                        error={store.card.error.clone()}
-                        autosave={store.card.autosave.clone()}
-                        share_url={store.card.share_url.clone()}
-                        kept={store.kept.clone()}
-                        damaged={store.damaged.clone()}
-                        on_open_kept={dispatch(&store, Action::OpenKept)}
-                        on_forget_kept={dispatch(&store, Action::ForgetKept)}
-                        on_download_damaged={files.on_download_damaged}
-                        on_save={files.on_save}
-                        on_open={files.on_open}
-                        on_export={files.on_export}
-                        on_share={files.on_share}
-                        on_start_over={files.on_start_over}
-                    />
-                    <BackendStatus
-                        backend={backends.backend.clone()}
-                        cpu_probe={backends.cpu_probe.clone()}
-                        webgpu={backends.webgpu.clone()}
-                        on_switch={dispatch(&store, Action::UseGpu)}
-                    />
-                    <OfflineCard offline={store.offline.clone()} on_keep_all={offline.on_keep_all} />
+                    if !present && rules.shows(Part::Losses) {
+                        { losses }
+                    }
+                    if rules.shows(Part::Data) {
+                        <DataPanel
+                            dataset={store.data.dataset}
+                            status={store.data.status.clone()}
+                            preprocess={store.data.preprocess}
+                            problems={store.data.problems.clone()}
+                            own_files={store.data.own_files.len()}
+                            shapes={store.data.shapes}
+                            locked={!rules.allows(Part::Data)}
+                            on_dataset={dispatch(&store, Action::ChooseDataset)}
+                            on_files={files.on_files}
+                            on_drawing={dispatch(&store, |file| Action::AddOwnFiles(vec![file], Vec::new()))}
+                            on_preprocess={dispatch(&store, Action::SetPreprocess)}
+                            on_shapes={dispatch(&store, Action::SetShapes)}
+                            on_clear_own={dispatch(&store, |()| Action::ClearOwnFiles)}
+                        />
+                    }
+                    if settings_shown {
+                        <Controls
+                            hyper={store.settings.hyper.clone()}
+                            seed={store.settings.seed}
+                            rules={rules.clone()}
+                            model={store.settings.model.clone()}
+                            on_hyper={session.on_hyper.clone()}
+                            on_seed={dispatch(&store, Action::SetSeed)}
+                            on_model={dispatch(&store, Action::SetModel)}
+                        />
+                    }
+                    if rules.shows(Part::Model) {
+                        <ModelPanel
+                            ready={training.has_model}
+                            busy={store.card.busy.clone()}
+                            message={store.card.message.clone()}
+                            error={store.card.error.clone()}
+                            autosave={store.card.autosave.clone()}
+                            share_url={store.card.share_url.clone()}
+                            kept={store.kept.clone()}
+                            damaged={store.damaged.clone()}
+                            on_open_kept={dispatch(&store, Action::OpenKept)}
+                            on_forget_kept={dispatch(&store, Action::ForgetKept)}
+                            on_download_damaged={files.on_download_damaged}
+                            on_save={files.on_save}
+                            on_open={files.on_open}
+                            on_export={files.on_export}
+                            on_share={files.on_share}
+                            on_start_over={files.on_start_over}
+                        />
+                    }
+                    if rules.shows(Part::Backend) {
+                        <BackendStatus
+                            backend={backends.backend.clone()}
+                            cpu_probe={backends.cpu_probe.clone()}
+                            webgpu={backends.webgpu.clone()}
+                            on_switch={dispatch(&store, Action::UseGpu)}
+                        />
+                    }
+                    if rules.shows(Part::Offline) {
+                        <OfflineCard offline={store.offline.clone()} on_keep_all={offline.on_keep_all} />
+                    }
                 </div>
                 <div class="column">
-                    <section class="card explore" aria-label="Latent space">
-                        <h2>{ "Latent space" }</h2>
-                        <div class="plane-and-view">
-                            <LatentPlane factors={has_factors} latent={store.settings.model.latent} />
-                            <DecodedView />
-                        </div>
-                        <p class="detail">{ "Each dot is a held-out image's posterior mean, coloured by its label. Drag the cursor, click anywhere, or focus the plane and use the arrow keys (Shift for big steps)." }</p>
-                    </section>
-                    if let Some(set) = store.data.status.set() {
+                    if let (Some(set), true) = (store.data.status.set(), rules.shows(Part::YourImage)) {
                         <section id="your-image" class="card" aria-label="Your image">
                             <h2>{ "Where does your drawing land?" }</h2>
                             <p class="detail">{ "Draw, and the plane marks where the encoder puts your drawing (its posterior mean, in its σ ellipse) with every stroke; beside it, its reconstruction." }</p>
@@ -162,20 +267,41 @@ pub fn App() -> Html {
                             <EraseComplete set={set.clone()} />
                         </section>
                     }
-                    <section class="card" aria-label="Interpolation">
-                        <h2>{ "Interpolation" }</h2>
-                        <Interpolation />
-                    </section>
-                    <section class="card" aria-label="Manifold">
-                        <Manifold />
-                    </section>
-                    <section class="card" aria-label="Reconstructions and samples">
-                        <SampleStrip />
-                    </section>
+                    if rules.shows(Part::Interpolation) {
+                        <section class="card" aria-labelledby="interpolation-title">
+                            <h2 id="interpolation-title">{ "Interpolation" }</h2>
+                            <Interpolation />
+                        </section>
+                    }
+                    if rules.shows(Part::Manifold) {
+                        <section class="card" aria-label="Manifold">
+                            <Manifold />
+                        </section>
+                    }
+                    if rules.shows(Part::Samples) {
+                        <section class="card" aria-label="Reconstructions and samples">
+                            <SampleStrip />
+                        </section>
+                    }
                 </div>
             </div>
+            <ShortcutHelp open={*help_open} on_close={set_flag(&help_open, false)} />
+            <LessonDialog open={*lesson_open} {page_url} link={store.share_link(scene.cursor(), scene.plane(|p| p.fixed_view()))} on_close={set_flag(&lesson_open, false)} />
         </main>
         </ContextProvider<Scene>>
+    }
+}
+
+/// Fills the screen with the page, or leaves full screen.
+fn toggle_fullscreen() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    // Refused outside a user's gesture or in a frame that does not allow it: nothing to undo.
+    if document.fullscreen_element().is_some() {
+        document.exit_fullscreen();
+    } else if let Some(root) = document.document_element() {
+        let _ = root.request_fullscreen();
     }
 }
 

@@ -3,7 +3,6 @@
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
-use crate::page::geometry::View;
 use crate::page::{MARKER, SEARCH};
 
 use crate::data::ImageShape;
@@ -58,25 +57,6 @@ pub fn draw_images(canvas: &HtmlCanvasElement, images: &[f32], shape: ImageShape
     if let Ok(data) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width, height) {
         // Drawing can only fail for a detached canvas; nothing to show then.
         let _ = context.put_image_data(&data, 0.0, 0.0);
-    }
-}
-
-/// Axes through the origin, and the prior's 1σ and 2σ circles.
-pub fn draw_axes(ctx: &CanvasRenderingContext2d, view: View, size: f64) {
-    ctx.set_stroke_style_str("#d0d4da");
-    ctx.set_line_width(1.0);
-    let (ox, oy) = view.canvas_from_latent([0.0, 0.0], size);
-    ctx.begin_path();
-    ctx.move_to(0.0, oy);
-    ctx.line_to(size, oy);
-    ctx.move_to(ox, 0.0);
-    ctx.line_to(ox, size);
-    ctx.stroke();
-    for sigma in [1.0f32, 2.0] {
-        let (rx, _) = view.canvas_from_latent([sigma, 0.0], size);
-        ctx.begin_path();
-        let _ = ctx.arc(ox, oy, rx - ox, 0.0, std::f64::consts::TAU);
-        ctx.stroke();
     }
 }
 

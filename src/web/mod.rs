@@ -12,6 +12,7 @@ mod hooks;
 mod latency;
 mod loaders;
 mod offline;
+mod plane_draw;
 mod scene;
 mod session;
 mod storage;

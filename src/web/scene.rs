@@ -11,16 +11,20 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use futures::FutureExt;
+use gloo::timers::callback::Interval;
+use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
+use yew::Callback;
 use yew::NodeRef;
 
-use super::draw::{context2d, draw_axes, draw_images, draw_marker, draw_path, draw_search};
+use super::draw::draw_images;
 use super::latency;
+use super::plane_draw::draw_plane;
 use super::tasks::now_ms;
 use crate::data::{ImageSet, ImageShape, Rng};
 use crate::page::geometry::{ClientRect, Slice};
 use crate::page::inference::{decode_latents, decode_points, encode_points, reconstruct};
-use crate::page::{Effect, Plane, PlaneKey, PlanePoint};
+use crate::page::{Effect, Plane, PlaneKey, PlanePoint, lerp, there_and_back};
 use crate::vae::Vae;
 
 pub const PLANE_PX: u32 = 480;
@@ -29,6 +33,9 @@ pub const MANIFOLD_K: usize = 12;
 pub const STRIP: usize = 8;
 /// Decoded frames along the interpolation path, ends included.
 pub const FRAMES: usize = 10;
+/// One trip of the animated cursor along the interpolation path (ms); it goes there and back.
+const TRIP_MS: f64 = 2000.0;
+const TICK_MS: u32 = 30;
 
 /// While the cursor is dragged, a new model (or new points) redraws only what the drag needs:
 /// the grid, the strip and the interpolation (about ten milliseconds of decoding) wait until the
@@ -64,6 +71,16 @@ struct Inner {
     canvases: Canvases,
     cursor_moved_ms: Cell<f64>,
     redraw_waiting: Cell<bool>,
+    /// The manifold grid's decodings, kept off screen for the plane to draw under its points
+    /// (the manifold's own panel may be hidden or closed).
+    grid: HtmlCanvasElement,
+    /// The classes' names in label order, for the cursor's description.
+    names: RefCell<Vec<String>>,
+    /// The cursor's trip along the interpolation path, while it runs.
+    animation: RefCell<Option<Interval>>,
+    /// Components showing the plane's switches (grid, ellipses, animation), told when they change.
+    listeners: RefCell<Vec<(u64, Callback<()>)>>,
+    next_listener: Cell<u64>,
 }
 
 /// A handle on the scene; clones share it.
@@ -89,7 +106,37 @@ impl Scene {
             canvases: Canvases::default(),
             cursor_moved_ms: Cell::new(f64::NEG_INFINITY),
             redraw_waiting: Cell::new(false),
+            grid: offscreen_canvas(),
+            names: RefCell::default(),
+            animation: RefCell::default(),
+            listeners: RefCell::default(),
+            next_listener: Cell::new(0),
         }))
+    }
+
+    /// Calls `on_change` whenever the plane's switches change, until `unsubscribe(id)`.
+    pub fn subscribe(&self, on_change: Callback<()>) -> u64 {
+        let id = self.0.next_listener.get();
+        self.0.next_listener.set(id + 1);
+        self.0.listeners.borrow_mut().push((id, on_change));
+        id
+    }
+
+    pub fn unsubscribe(&self, id: u64) {
+        self.0.listeners.borrow_mut().retain(|(i, _)| *i != id);
+    }
+
+    fn switched(&self) {
+        let listeners: Vec<Callback<()>> = self
+            .0
+            .listeners
+            .borrow()
+            .iter()
+            .map(|(_, c)| c.clone())
+            .collect();
+        for listener in listeners {
+            listener.emit(());
+        }
     }
 
     pub fn canvases(&self) -> &Canvases {
@@ -223,10 +270,62 @@ impl Scene {
     /// Colours the points by factor `which` ([`crate::data::FACTOR_NAMES`]; 0 is the label).
     pub fn set_colour_by(&self, which: usize) {
         self.change(|p| p.colour_by = which, &[Part::Plane]);
+        self.switched();
     }
 
     pub fn set_ellipses(&self, on: bool) {
         self.change(|p| p.ellipses = on, &[Part::Plane]);
+        self.switched();
+    }
+
+    /// The manifold grid's decodings under the points, or not.
+    pub fn set_grid(&self, on: bool) {
+        self.change(|p| p.grid = on, &[Part::Grid, Part::Plane]);
+        self.switched();
+    }
+
+    /// Shows class `label` strongly and the others faint (`None`: all alike).
+    pub fn set_highlight(&self, label: Option<u8>) {
+        self.change(|p| p.highlight = label, &[Part::Plane]);
+        self.switched();
+    }
+
+    /// Draws for a projector (a thicker cursor, larger points), or not.
+    pub fn set_presenting(&self, on: bool) {
+        self.change(|p| p.presenting = on, &[Part::Plane]);
+    }
+
+    /// The classes' names in label order (empty when unlabelled).
+    pub fn set_class_names(&self, names: Vec<String>) {
+        if *self.0.names.borrow() != names {
+            *self.0.names.borrow_mut() = names;
+            self.change(|p| p.highlight = None, &[Part::Plane]);
+            self.switched();
+        }
+    }
+
+    pub fn animating(&self) -> bool {
+        self.0.animation.borrow().is_some()
+    }
+
+    /// Starts the cursor's trip there and back along the interpolation path, or stops it.
+    /// Without both ends, two held-out images' means become the ends first.
+    pub fn toggle_animation(&self) {
+        if self.0.animation.borrow_mut().take().is_none() {
+            if self.plane(|p| p.ends.iter().any(Option::is_none))
+                && let Some([a, b]) = self.plane(|p| p.two_samples(1))
+            {
+                self.set_end(0, Some(a));
+                self.set_end(1, Some(b));
+            }
+            if let [Some(a), Some(b)] = self.plane(|p| p.ends) {
+                let (start, scene) = (now_ms(), self.clone());
+                *self.0.animation.borrow_mut() = Some(Interval::new(TICK_MS, move || {
+                    scene.set_cursor(lerp(a, b, there_and_back(now_ms() - start, TRIP_MS)));
+                }));
+            }
+        }
+        self.switched();
     }
 
     /// Shows latent dimensions `dims` on the plane; the view refits.
@@ -255,6 +354,7 @@ impl Scene {
     /// Sets one end (0 or 1) of the interpolation path.
     pub fn set_end(&self, end: usize, z: Option<[f32; 2]>) {
         self.change(|p| p.ends[end] = z, &[Part::Plane, Part::Path]);
+        self.switched();
     }
 
     /// The user's image on the plane (`None`: none).
@@ -387,9 +487,9 @@ impl Scene {
     }
 
     fn draw_manifold(&self) {
-        let Some(canvas) = self.0.canvases.manifold.cast::<HtmlCanvasElement>() else {
-            return;
-        };
+        // Off screen when the manifold's panel is not on the page.
+        let canvas = (self.0.canvases.manifold.cast::<HtmlCanvasElement>())
+            .unwrap_or_else(|| self.0.grid.clone());
         let (points, slice) = self.plane(|p| (p.view.lattice(MANIFOLD_K), p.slice.clone()));
         let Some((model, shape)) = self.model_and_shape() else {
             return;
@@ -397,6 +497,10 @@ impl Scene {
         if let Some(pixels) = decode_now(&model, &points, &slice) {
             draw_images(&canvas, &pixels, shape, MANIFOLD_K);
             let _ = canvas.set_attribute("data-drawn", "true");
+            if self.plane(|p| p.grid) {
+                draw_images(&self.0.grid, &pixels, shape, MANIFOLD_K);
+                self.draw_plane();
+            }
         }
     }
 
@@ -420,89 +524,14 @@ impl Scene {
         let Some(canvas) = self.0.canvases.plane.cast::<HtmlCanvasElement>() else {
             return;
         };
-        let Some(ctx) = context2d(&canvas) else {
-            return;
-        };
         let shown = self.0.shown.borrow();
-        let plane = &shown.plane;
-        let (view, size) = (plane.view, PLANE_PX as f64);
-        let [x, y] = plane.cursor;
-        for (name, value) in [
-            ("data-points", plane.points.len().to_string()),
-            ("data-colour-by", plane.colour_by.to_string()),
-            ("data-half-width", view.half_width.to_string()),
-            (
-                "data-centre",
-                format!("{},{}", view.centre[0], view.centre[1]),
-            ),
-            ("aria-valuetext", format!("z = ({x:.2}, {y:.2})")),
-            ("data-path", plane.search.len().to_string()),
-            (
-                "data-marker",
-                plane
-                    .marker
-                    .as_ref()
-                    .map(|m| {
-                        let [mx, my] = plane.slice.project(&m.mean);
-                        format!("{mx},{my}")
-                    })
-                    .unwrap_or_default(),
-            ),
-        ] {
-            let _ = canvas.set_attribute(name, &value);
-        }
-        ctx.set_fill_style_str("#ffffff");
-        ctx.fill_rect(0.0, 0.0, size, size);
-        draw_axes(&ctx, view, size);
-        let at = |z: [f32; 2]| view.canvas_from_latent(z, size);
-        if plane.ellipses {
-            // One posterior σ around each mean: how sure the encoder is where an image goes.
-            ctx.set_global_alpha(0.12);
-            let scale = size / (2.0 * view.half_width as f64);
-            for (i, point) in plane.points.iter().enumerate() {
-                ctx.set_fill_style_str(&plane.colour_of(i).css());
-                let (px, py) = at(plane.slice.project(&point.mean));
-                let [sx, sy] = plane.slice.project(&point.sigma);
-                ctx.begin_path();
-                let radius = |s: f32| (s as f64 * scale).max(0.5);
-                let tau = std::f64::consts::TAU;
-                let _ = ctx.ellipse(px, py, radius(sx), radius(sy), 0.0, 0.0, tau);
-                ctx.fill();
-            }
-        }
-        ctx.set_global_alpha(0.7);
-        for (i, point) in plane.points.iter().enumerate() {
-            ctx.set_fill_style_str(&plane.colour_of(i).css());
-            let (px, py) = at(plane.slice.project(&point.mean));
-            ctx.fill_rect(px - 1.5, py - 1.5, 3.0, 3.0);
-        }
-        ctx.set_global_alpha(1.0);
-        draw_path(&ctx, plane.ends.map(|end| end.map(at)));
-        let search: Vec<(f64, f64)> = plane
-            .search
-            .iter()
-            .map(|z| at(plane.slice.project(z)))
-            .collect();
-        draw_search(&ctx, &search);
-        if let Some(marker) = &plane.marker {
-            let scale = size / (2.0 * view.half_width as f64);
-            let [sx, sy] = plane.slice.project(&marker.sigma);
-            draw_marker(
-                &ctx,
-                at(plane.slice.project(&marker.mean)),
-                (sx as f64 * scale, sy as f64 * scale),
-            );
-        }
-        let (cx, cy) = at(plane.cursor);
-        ctx.set_stroke_style_str("#000000");
-        ctx.set_line_width(2.0);
-        ctx.begin_path();
-        let _ = ctx.arc(cx, cy, 8.0, 0.0, std::f64::consts::TAU);
-        ctx.move_to(cx - 13.0, cy);
-        ctx.line_to(cx - 4.0, cy);
-        ctx.move_to(cx + 4.0, cy);
-        ctx.line_to(cx + 13.0, cy);
-        ctx.stroke();
+        draw_plane(
+            &canvas,
+            &shown.plane,
+            Some(&self.0.grid),
+            &self.0.names.borrow(),
+            PLANE_PX as f64,
+        );
     }
 }
 
@@ -543,6 +572,15 @@ pub fn canvas_px(canvas: &HtmlCanvasElement, client: (f64, f64), size_px: f64) -
 
 /// Runs a CPU decode now: the CPU backend's reads complete immediately, so there is no need to
 /// wait for the event loop.
+/// A canvas that is never shown.
+fn offscreen_canvas() -> HtmlCanvasElement {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("canvas").ok())
+        .and_then(|e| e.dyn_into().ok())
+        .expect("a page with a document should make canvases")
+}
+
 fn decode_now(model: &Vae, points: &[[f32; 2]], slice: &Slice) -> Option<Vec<f32>> {
     decode_points(model, points, slice).now_or_never()?.ok()
 }

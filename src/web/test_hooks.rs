@@ -54,6 +54,22 @@ pub fn install(scene: Scene) {
             .map(|[all, own]| JsValue::from(Array::of2(&all.into(), &own.into())))
             .collect()
     });
+    // The plane's points as it shows them: [x, y, label] (label -1 when none).
+    let points = {
+        let scene = scene.clone();
+        Closure::<dyn Fn() -> Array>::new(move || {
+            scene.plane(|p| {
+                p.points
+                    .iter()
+                    .map(|point| {
+                        let [x, y] = p.slice.project(&point.mean);
+                        let label = point.label.map_or(-1.0, f64::from);
+                        JsValue::from(Array::of3(&x.into(), &y.into(), &label.into()))
+                    })
+                    .collect()
+            })
+        })
+    };
     // A full latent vector's decoding, 0–255.
     let decode_latent = {
         let scene = scene.clone();
@@ -98,6 +114,7 @@ pub fn install(scene: Scene) {
     let _ = Reflect::set(&hooks, &"strokes".into(), strokes.as_ref());
     let _ = Reflect::set(&hooks, &"decodeLatent".into(), decode_latent.as_ref());
     let _ = Reflect::set(&hooks, &"encode".into(), encode.as_ref());
+    let _ = Reflect::set(&hooks, &"points".into(), points.as_ref());
     let _ = Reflect::set(&window, &"__vae".into(), &hooks);
     // They live as long as the page.
     decode.forget();
@@ -105,4 +122,5 @@ pub fn install(scene: Scene) {
     strokes.forget();
     decode_latent.forget();
     encode.forget();
+    points.forget();
 }

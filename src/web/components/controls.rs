@@ -1,27 +1,21 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::{input_value, select_value};
+use super::{Explained, input_value, select_value};
+use crate::page::glossary::Term;
 use crate::page::settings::{
     BATCH_SIZES, LATENTS, LEARNING_RATES, MAX_BETA, MAX_GAMMA, gaussian, offered_model,
     parse_weight,
 };
-use crate::vae::{Architecture, Hyper, Likelihood, StepReport, VaeConfig};
+use crate::page::{Part, Rules};
+use crate::vae::{Architecture, Hyper, Likelihood, VaeConfig};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub hyper: Hyper,
     pub seed: u64,
-    pub running: bool,
-    /// False until the data and the model are ready.
-    pub ready: bool,
-    pub last: Option<StepReport>,
-    /// Steps the model has trained, this session and before it was saved.
-    pub step: u64,
-    pub epoch: usize,
-    pub on_run: Callback<bool>,
-    pub on_step: Callback<()>,
-    pub on_reset: Callback<()>,
+    /// What a lesson lets students see and change.
+    pub rules: Rules,
     pub on_hyper: Callback<Hyper>,
     pub on_seed: Callback<u64>,
     /// The model's settings (its image size comes from the data).
@@ -29,7 +23,7 @@ pub struct Props {
     pub on_model: Callback<VaeConfig>,
 }
 
-/// Start, pause, single step, reset; the hyperparameters (they apply from the next step).
+/// The model's settings and the hyperparameters (they apply from the next step).
 #[component]
 pub fn Controls(props: &Props) -> Html {
     let hyper = props.hyper.clone();
@@ -121,99 +115,118 @@ pub fn Controls(props: &Props) -> Html {
     });
     let conv = matches!(model.architecture, Architecture::Conv { .. });
     let is_gaussian = matches!(model.likelihood, Likelihood::Gaussian { .. });
-    let run = {
-        let (on_run, running) = (props.on_run.clone(), props.running);
-        Callback::from(move |_| on_run.emit(!running))
-    };
-    let step = props.on_step.reform(|_| ());
-    let reset = props.on_reset.reform(|_| ());
-    let last = props.last.as_ref();
-    let d = last.and_then(|r| r.discriminator.as_ref());
+    let rules = &props.rules;
+    // A control a lesson locks is shown, disabled, and says why.
+    let lock = |part: Part| (!rules.allows(part)).then_some(LOCKED);
+    let shows = |part: Part| rules.shows(part);
     html! {
-        <section class="card controls" aria-label="Training">
-            <div class="buttons">
-                <button id="train" class="primary" onclick={run} disabled={!props.ready}>
-                    { if props.running { "Pause" } else { "Train" } }
-                </button>
-                <button id="step" onclick={step} disabled={!props.ready || props.running}>{ "Step" }</button>
-                <button id="reset" onclick={reset} disabled={!props.ready}>{ "Reset" }</button>
-            </div>
-            <dl class="stats">
-                <dt>{ "Step" }</dt>
-                <dd id="step-count">{ props.step }</dd>
-                <dt>{ "Epoch" }</dt>
-                <dd id="epoch">{ props.epoch }</dd>
-                <dt>{ "Samples/s" }</dt>
-                <dd id="samples-per-s">{ last.map(|r| format!("{:.0}", r.samples_per_s)).unwrap_or_default() }</dd>
-                <dt>{ "Total loss" }</dt>
-                <dd id="total-loss" data-value={last.map(|r| r.total.to_string()).unwrap_or_default()}>
-                    { last.map(|r| format!("{:.1} nats", r.total)).unwrap_or_default() }
-                </dd>
-                if let Some(d) = d {
-                    <dt>{ "D loss / accuracy" }</dt>
-                    <dd id="d-loss" data-value={d.loss.to_string()}>{ format!("{:.3} / {:.0}%", d.loss, d.accuracy * 100.0) }</dd>
-                }
-            </dl>
-            if last.is_some_and(|r| r.rolled_back) {
-                <p id="rolled-back" class="notice" role="status">{ "The last update made the weights infinite or NaN (too high a learning rate for them): the model went back to its weights before it. Try a lower learning rate." }</p>
-            } else if last.is_some_and(|r| !r.applied) {
-                <p class="notice" role="status">{ "The last step gave a non-finite loss and was skipped: try a lower learning rate." }</p>
-            }
+        <section class="card controls" aria-labelledby="settings-title">
+            <h2 id="settings-title">{ "Settings" }</h2>
             <div class="fields">
-                <label>{ "Architecture (resets)" }
-                    <select id="architecture" onchange={on_architecture}>
-                        if !offered_model(&model) {
-                            <option value="file" selected=true disabled=true>{ format!("{} (from the file)", model.name()) }</option>
+                if shows(Part::Architecture) {
+                    { field("architecture", "Architecture (resets)", Some(&[Term::Mlp, Term::Convolutional]), lock(Part::Architecture), html! {
+                        <select id="architecture" onchange={on_architecture} disabled={lock(Part::Architecture).is_some()} title={lock(Part::Architecture)}>
+                            if !offered_model(&model) {
+                                <option value="file" selected=true disabled=true>{ format!("{} (from the file)", model.name()) }</option>
+                            }
+                            <option value="mlp" selected={offered_model(&model) && !conv}>{ "MLP, 512 hidden" }</option>
+                            <option value="conv" selected={offered_model(&model) && conv}>{ "Convolutional, 32-64" }</option>
+                        </select>
+                    }) }
+                }
+                if shows(Part::Latent) {
+                    { field("latent", "Latent size (resets)", Some(&[Term::Latent]), lock(Part::Latent), html! {
+                        <select id="latent" onchange={on_latent} disabled={lock(Part::Latent).is_some()} title={lock(Part::Latent)}>
+                            { for LATENTS.iter().map(|&l| html! {
+                                <option value={l.to_string()} selected={l == model.latent}>{ l }</option>
+                            }) }
+                        </select>
+                    }) }
+                }
+                if shows(Part::Likelihood) {
+                    { field("likelihood", "Likelihood p(x|z) (resets)", None, lock(Part::Likelihood), html! {
+                        <select id="likelihood" onchange={on_likelihood} disabled={lock(Part::Likelihood).is_some()} title={lock(Part::Likelihood)}>
+                            <option value="bernoulli" selected={!is_gaussian}>{ "Bernoulli (cross-entropy)" }</option>
+                            <option value="gaussian" selected={is_gaussian}>{ "Gaussian, learned σ" }</option>
+                        </select>
+                    }) }
+                }
+                if shows(Part::LearningRate) {
+                    { field("learning-rate", "Learning rate", None, lock(Part::LearningRate), html! {
+                        <select id="learning-rate" onchange={on_lr} disabled={lock(Part::LearningRate).is_some()} title={lock(Part::LearningRate)}>
+                            { for LEARNING_RATES.iter().map(|&lr| html! {
+                                <option value={lr.to_string()} selected={lr == props.hyper.learning_rate}>{ format!("{lr:e}") }</option>
+                            }) }
+                        </select>
+                    }) }
+                }
+                if shows(Part::BatchSize) {
+                    { field("batch-size", "Batch size", None, lock(Part::BatchSize), html! {
+                        <select id="batch-size" onchange={on_batch} disabled={lock(Part::BatchSize).is_some()} title={lock(Part::BatchSize)}>
+                            { for BATCH_SIZES.iter().map(|&b| html! {
+                                <option value={b.to_string()} selected={b == props.hyper.batch_size}>{ b }</option>
+                            }) }
+                        </select>
+                    }) }
+                }
+                if shows(Part::Beta) {
+                    { field("beta", "β (KL weight)", Some(&[Term::Beta]), lock(Part::Beta), html! {
+                        <input id="beta" type="number" min="0" max={MAX_BETA.to_string()} step="0.1" value={props.hyper.beta.to_string()} onchange={on_beta}
+                            disabled={lock(Part::Beta).is_some()} title={lock(Part::Beta)} />
+                    }) }
+                }
+                if shows(Part::Discriminator) {
+                    <div class="field check">
+                        <label>
+                            <input id="discriminator" type="checkbox" checked={props.hyper.discriminator} onchange={on_discriminator}
+                                disabled={lock(Part::Discriminator).is_some()} title={lock(Part::Discriminator)} />
+                            { " Discriminator (VAE-GAN)" }
+                        </label>
+                        <Explained term={Term::Discriminator} />
+                        if let Some(why) = lock(Part::Discriminator) {
+                            <span class="locked-note">{ why }</span>
                         }
-                        <option value="mlp" selected={offered_model(&model) && !conv}>{ "MLP, 512 hidden" }</option>
-                        <option value="conv" selected={offered_model(&model) && conv}>{ "Convolutional, 32-64" }</option>
-                    </select>
-                </label>
-                <label>{ "Latent size (resets)" }
-                    <select id="latent" onchange={on_latent}>
-                        { for LATENTS.iter().map(|&l| html! {
-                            <option value={l.to_string()} selected={l == model.latent}>{ l }</option>
-                        }) }
-                    </select>
-                </label>
-                <label>{ "Likelihood p(x|z) (resets)" }
-                    <select id="likelihood" onchange={on_likelihood}>
-                        <option value="bernoulli" selected={!is_gaussian}>{ "Bernoulli (cross-entropy)" }</option>
-                        <option value="gaussian" selected={is_gaussian}>{ "Gaussian, learned σ" }</option>
-                    </select>
-                </label>
-                <label>{ "Learning rate" }
-                    <select id="learning-rate" onchange={on_lr}>
-                        { for LEARNING_RATES.iter().map(|&lr| html! {
-                            <option value={lr.to_string()} selected={lr == props.hyper.learning_rate}>{ format!("{lr:e}") }</option>
-                        }) }
-                    </select>
-                </label>
-                <label>{ "Batch size" }
-                    <select id="batch-size" onchange={on_batch}>
-                        { for BATCH_SIZES.iter().map(|&b| html! {
-                            <option value={b.to_string()} selected={b == props.hyper.batch_size}>{ b }</option>
-                        }) }
-                    </select>
-                </label>
-                <label>{ "β (KL weight)" }
-                    <input id="beta" type="number" min="0" max={MAX_BETA.to_string()} step="0.1" value={props.hyper.beta.to_string()} onchange={on_beta} />
-                </label>
-                <label class="check">
-                    <input id="discriminator" type="checkbox" checked={props.hyper.discriminator} onchange={on_discriminator} />
-                    { "Discriminator (VAE-GAN)" }
-                </label>
-                <label>{ "γ (adversarial weight)" }
-                    <input id="gamma" type="number" min="0" step="0.5" value={props.hyper.gamma.to_string()} onchange={on_gamma}
-                        disabled={!props.hyper.discriminator} />
-                </label>
+                    </div>
+                    { field("gamma", "γ (adversarial weight)", Some(&[Term::Gamma]), lock(Part::Discriminator), html! {
+                        <input id="gamma" type="number" min="0" step="0.5" value={props.hyper.gamma.to_string()} onchange={on_gamma}
+                            disabled={!props.hyper.discriminator || lock(Part::Discriminator).is_some()} title={lock(Part::Discriminator)} />
+                    }) }
+                }
                 if let Some(error) = &*weight_error {
                     <p id="weight-error" class="error" role="alert">{ error }</p>
                 }
-                <label>{ "Seed (resets)" }
-                    <input id="seed" type="number" min="0" value={props.seed.to_string()} onchange={on_seed} />
-                </label>
+                if shows(Part::Seed) {
+                    { field("seed", "Seed (resets)", None, lock(Part::Seed), html! {
+                        <input id="seed" type="number" min="0" value={props.seed.to_string()} onchange={on_seed}
+                            disabled={lock(Part::Seed).is_some()} title={lock(Part::Seed)} />
+                    }) }
+                }
             </div>
         </section>
+    }
+}
+
+/// What a locked control says.
+const LOCKED: &str = "Set for this lesson";
+
+/// A labelled control, the words in its label explained, and why it is locked when it is.
+fn field(
+    id: &str,
+    label: &str,
+    terms: Option<&[Term]>,
+    locked: Option<&str>,
+    control: Html,
+) -> Html {
+    html! {
+        <div class="field">
+            <span class="field-name">
+                <label for={id.to_string()}>{ label }</label>
+                { for terms.unwrap_or_default().iter().map(|&term| html! { <Explained {term} /> }) }
+            </span>
+            { control }
+            if let Some(why) = locked {
+                <span class="locked-note">{ why }</span>
+            }
+        </div>
     }
 }

@@ -1,8 +1,9 @@
 use web_sys::{File, HtmlCanvasElement, HtmlInputElement};
 use yew::prelude::*;
 
-use super::{DrawingPad, select_value};
+use super::{DrawingPad, Explained, select_value};
 use crate::data::{ImageShape, Invert, NamedFile, Preprocess, Problem, ShapesConfig};
+use crate::page::glossary::Term;
 use crate::page::settings::{SHAPE_COUNTS, SIDES};
 use crate::page::{DataStatus, Dataset, Shared};
 use crate::web::draw::draw_images;
@@ -48,6 +49,9 @@ pub struct Props {
     pub on_preprocess: Callback<Preprocess>,
     pub on_shapes: Callback<ShapesConfig>,
     pub on_clear_own: Callback<()>,
+    /// A lesson has set the data: shown, not changeable.
+    #[prop_or_default]
+    pub locked: bool,
 }
 
 const PREVIEW: usize = 32;
@@ -191,6 +195,10 @@ pub fn DataPanel(props: &Props) -> Html {
     html! {
         <section class="card" aria-label="Data">
             <h2>{ "Data" }</h2>
+            if props.locked {
+                <p class="locked-note">{ "Set for this lesson" }</p>
+            }
+            <fieldset class="plain" disabled={props.locked}>
             <label>{ "Dataset " }
                 <select id="dataset" onchange={on_dataset}>
                     { for Dataset::ALL.iter().map(|&d| html! {
@@ -234,7 +242,11 @@ pub fn DataPanel(props: &Props) -> Html {
                             <input id="upload-folder" type="file" webkitdirectory=true onchange={on_pick} />
                         </label>
                     </p>
-                    <p class="detail">{ "PNG, JPEG, GIF, WebP, BMP (sub-folders name the classes), .zip of images, IDX (raw or .gz, with a labels file), NumPy .npy (N×H×W or N×H×W×C, uint8 or float, labels as a 1-D array). At most 64 MB a file, 256 MB and 60,000 images in all." }</p>
+                    <p class="detail">
+                        { "PNG, JPEG, GIF, WebP, BMP (sub-folders name the classes), .zip of images, IDX " }
+                        <Explained term={Term::Idx} />
+                        { " (raw or .gz, with a labels file), NumPy .npy (N×H×W or N×H×W×C, uint8 or float, labels as a 1-D array). At most 64 MB a file, 256 MB and 60,000 images in all." }
+                    </p>
                     <div class="fields">
                         <label>{ "Size" }
                             <select id="input-side" onchange={on_side}>
@@ -270,6 +282,7 @@ pub fn DataPanel(props: &Props) -> Html {
                 </div>
                 <DrawingPad on_drawing={props.on_drawing.clone()} />
             }
+            </fieldset>
             { body }
             if !props.problems.is_empty() {
                 <div id="upload-problems" class="error" role="alert">

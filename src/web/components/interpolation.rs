@@ -1,30 +1,19 @@
-use gloo::timers::callback::Interval;
 use yew::prelude::*;
 
-use crate::page::{lerp, there_and_back};
-use crate::web::scene::{FRAMES, Scene};
-use crate::web::tasks::now_ms;
-
-/// One trip along the path takes this long (ms); the animation goes there and back.
-const TRIP_MS: f64 = 2000.0;
-const TICK_MS: u32 = 30;
+use crate::web::hooks::use_scene_switches;
+use crate::web::scene::FRAMES;
 
 /// Interpolation: two ends (points of the plane, or two held-out images' means), the straight
 /// path between them on the plane, decoded frames along it, and the cursor animated along it.
 #[component]
 pub fn Interpolation() -> Html {
-    let scene = use_context::<Scene>().expect("the app should provide the scene");
-    let ends = use_state(|| scene.plane(|p| p.ends));
-    let animation = use_mut_ref(|| None::<Interval>);
-    let animating = use_state(|| false);
+    let scene = use_scene_switches();
     let picks = use_mut_ref(|| 0u64);
 
+    // The scene tells this component when the ends change.
     let set = {
-        let (ends, scene) = (ends.clone(), scene.clone());
-        move |end: usize, z: Option<[f32; 2]>| {
-            scene.set_end(end, z);
-            ends.set(scene.plane(|p| p.ends));
-        }
+        let scene = scene.clone();
+        move |end: usize, z: Option<[f32; 2]>| scene.set_end(end, z)
     };
     let to_cursor = |end: usize| {
         let (set, scene) = (set.clone(), scene.clone());
@@ -41,28 +30,21 @@ pub fn Interpolation() -> Html {
         })
     };
     let animate = {
-        let (animation, animating, scene) = (animation.clone(), animating.clone(), scene.clone());
-        Callback::from(move |_| {
-            if animation.borrow_mut().take().is_some() {
-                animating.set(false);
-                return;
-            }
-            let [Some(a), Some(b)] = scene.plane(|p| p.ends) else {
-                return;
-            };
-            let (start, scene) = (now_ms(), scene.clone());
-            *animation.borrow_mut() = Some(Interval::new(TICK_MS, move || {
-                scene.set_cursor(lerp(a, b, there_and_back(now_ms() - start, TRIP_MS)));
-            }));
-            animating.set(true);
-        })
+        let scene = scene.clone();
+        Callback::from(move |_| scene.toggle_animation())
     };
     {
         // Stop the animation when the component goes.
-        let animation = animation.clone();
-        use_effect_with((), move |_| move || drop(animation.borrow_mut().take()));
+        let scene = scene.clone();
+        use_effect_with((), move |_| {
+            move || {
+                if scene.animating() {
+                    scene.toggle_animation()
+                }
+            }
+        });
     }
-    let [a, b] = *ends;
+    let [a, b] = scene.plane(|p| p.ends);
     let describe = |z: Option<[f32; 2]>| {
         z.map(|[x, y]| format!("({x:.2}, {y:.2})"))
             .unwrap_or_else(|| "not set".into())
@@ -74,7 +56,7 @@ pub fn Interpolation() -> Html {
                 <button id="set-b" onclick={to_cursor(1)}>{ "B = cursor" }</button>
                 <button id="two-samples" onclick={samples}>{ "Two random images" }</button>
                 <button id="animate" onclick={animate} disabled={a.is_none() || b.is_none()}>
-                    { if *animating { "Stop" } else { "Animate" } }
+                    { if scene.animating() { "Stop" } else { "Animate" } }
                 </button>
             </div>
             <canvas id="interpolation" ref={scene.canvases().interpolation.clone()} class="pixelated" />

@@ -1,9 +1,11 @@
 use web_sys::{HtmlCanvasElement, HtmlInputElement, KeyboardEvent, PointerEvent, WheelEvent};
 use yew::prelude::*;
 
-use super::select_value;
+use super::{Explained, select_value};
 use crate::data::FACTOR_NAMES;
+use crate::page::glossary::Term;
 use crate::page::{PlaneKey, ZOOM_IN, ZOOM_OUT};
+use crate::web::hooks::use_scene_switches;
 use crate::web::latency;
 use crate::web::scene::{PLANE_PX, Scene};
 
@@ -24,7 +26,7 @@ fn client(event: &web_sys::MouseEvent) -> (f64, f64) {
 /// render cycle, so that a drag redraws within its own event.
 #[component]
 pub fn LatentPlane(props: &Props) -> Html {
-    let scene = use_context::<Scene>().expect("the app should provide the scene");
+    let scene = use_scene_switches();
     let canvas = scene.canvases().plane.clone();
     let dragging = use_mut_ref(|| false);
     // Shift-drag or the middle button pans: the last pointer position, in canvas pixels.
@@ -105,14 +107,12 @@ pub fn LatentPlane(props: &Props) -> Html {
         })
     };
     // The scene owns the choice; this component shows it (and renders again when it changes).
-    let colour_by = scene.plane(|p| p.colour_by);
-    let update = use_force_update();
+    let (colour_by, ellipses, grid) = scene.plane(|p| (p.colour_by, p.ellipses, p.grid));
     let on_colour_by = {
         let scene = scene.clone();
         Callback::from(move |event: Event| {
             if let Some(value) = select_value(&event) {
                 scene.set_colour_by(value.parse().unwrap_or(0));
-                update.force_update();
             }
         })
     };
@@ -149,11 +149,11 @@ pub fn LatentPlane(props: &Props) -> Html {
         let (held, scene) = (held.clone(), scene.clone());
         Callback::from(move |_| held.set(scene.hold_at(None)))
     };
-    let on_ellipses = {
+    let switch = |set: fn(&Scene, bool)| {
         let scene = scene.clone();
         Callback::from(move |event: Event| {
             if let Some(input) = event.target_dyn_into::<HtmlInputElement>() {
-                scene.set_ellipses(input.checked());
+                set(&scene, input.checked());
             }
         })
     };
@@ -171,7 +171,9 @@ pub fn LatentPlane(props: &Props) -> Html {
             <button id="zoom-in" title="Zoom in (+)" onclick={zoom(ZOOM_IN)}>{ "+" }</button>
             <button id="zoom-out" title="Zoom out (−)" onclick={zoom(ZOOM_OUT)}>{ "−" }</button>
             <button id="zoom-fit" title="Fit the points" onclick={fit}>{ "Fit" }</button>
-            <label class="check"><input id="ellipses" type="checkbox" onchange={on_ellipses} />{ " σ ellipses" }</label>
+            <label class="check"><input id="ellipses" type="checkbox" checked={ellipses} onchange={switch(Scene::set_ellipses)} />{ " σ ellipses" }</label>
+            <Explained term={Term::Sigma} />
+            <label class="check"><input id="grid" type="checkbox" checked={grid} onchange={switch(Scene::set_grid)} />{ " Grid" }</label>
             if props.factors {
                 <label>{ "Colour by " }
                     <select id="colour-by" onchange={on_colour_by}>
@@ -209,6 +211,7 @@ pub fn LatentPlane(props: &Props) -> Html {
             tabindex="0"
             role="slider"
             aria-label="Latent plane: drag, click or use the arrow keys to move the cursor"
+            aria-describedby="plane-caption"
             onpointerdown={on_pointer_down}
             onpointermove={on_pointer_move}
             onpointerup={on_pointer_up.clone()}

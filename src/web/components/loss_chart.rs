@@ -1,5 +1,7 @@
 use yew::prelude::*;
 
+use super::Explained;
+use crate::page::glossary::Term;
 use crate::page::{ChartPoint, Shared, y_range};
 
 #[derive(Properties, PartialEq)]
@@ -84,6 +86,7 @@ pub fn LossChart(props: &Props) -> Html {
                 <span class="kl">{ "KL" }</span>
                 if has_d { <span class="discriminator">{ "D loss ×100" }</span> }
                 <span class="held-out">{ "held-out −ELBO" }</span>
+                <Explained term={Term::HeldOutElbo} />
                 { format!(" · nats per image, {} to {} · steps {first_step} to {last_step}", label(y_low), label(y_high)) }
             </figcaption>
         </figure>

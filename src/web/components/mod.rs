@@ -9,12 +9,17 @@ mod decoded_view;
 mod drawing_pad;
 mod embed_bar;
 mod erase_complete;
+mod explained;
+mod help;
 mod interpolation;
 mod latent_plane;
+mod legend;
+mod lesson_dialog;
 mod loss_chart;
 mod manifold;
 mod model_panel;
 mod offline_card;
+mod run_bar;
 mod where_it_lands;
 
 pub use backend_status::BackendStatus;
@@ -24,12 +29,17 @@ pub use decoded_view::DecodedView;
 pub use drawing_pad::DrawingPad;
 pub use embed_bar::EmbedBar;
 pub use erase_complete::EraseComplete;
+pub use explained::Explained;
+pub use help::ShortcutHelp;
 pub use interpolation::Interpolation;
 pub use latent_plane::LatentPlane;
+pub use legend::Legend;
+pub use lesson_dialog::LessonDialog;
 pub use loss_chart::LossChart;
 pub use manifold::{Manifold, SampleStrip};
 pub use model_panel::ModelPanel;
 pub use offline_card::OfflineCard;
+pub use run_bar::RunBar;
 pub use where_it_lands::WhereItLands;
 
 /// The value of the `<select>` an event came from.

@@ -6,11 +6,15 @@ mod drop_zone;
 mod file_actions;
 mod loading;
 mod offline;
+mod scene_switches;
 mod session;
+mod shortcuts;
 
 pub use autosave::{Autosaver, use_autosave};
 pub use drop_zone::use_drop_zone;
 pub use file_actions::use_file_actions;
 pub use loading::use_loading;
 pub use offline::{OfflineControls, use_offline};
+pub use scene_switches::use_scene_switches;
 pub use session::{SessionControls, use_session};
+pub use shortcuts::use_shortcuts;
