@@ -12,6 +12,7 @@ pub mod geometry;
 pub mod glossary;
 pub mod inference;
 mod kept;
+pub mod lessons;
 mod meta;
 mod offline;
 mod plane;

@@ -278,14 +278,14 @@ impl Plane {
     pub fn describe_cursor(&self, names: &[String]) -> String {
         let [x, y] = self.cursor;
         let place = format!("z = ({}, {})", signed(x), signed(y));
-        match self.near(names) {
+        match self.near_label().and_then(|l| names.get(l as usize)) {
             Some(name) => format!("{place}, near the {}", plural(name)),
             None => place,
         }
     }
 
     /// The class of most of the cursor's nearest points within a tenth of the view, if any.
-    fn near<'a>(&self, names: &'a [String]) -> Option<&'a str> {
+    pub fn near_label(&self) -> Option<u8> {
         const K: usize = 7;
         let reach = self.view.half_width / 10.0;
         let distance = |p: &PlanePoint| {
@@ -307,8 +307,7 @@ impl Plane {
         for &(_, label) in &nearest {
             votes[label as usize] += 1;
         }
-        let label = (0..256).max_by_key(|&l| (votes[l], std::cmp::Reverse(l)))?;
-        names.get(label).map(String::as_str)
+        (0..=255u8).max_by_key(|&l| (votes[l as usize], std::cmp::Reverse(l)))
     }
 
     /// Two held-out images' posterior means (the `seed`-th pick), for the interpolation's ends.

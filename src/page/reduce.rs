@@ -27,6 +27,8 @@ pub enum Action {
     UseGpu(bool),
     /// Present on a projector, or back to the full page.
     SetLayout(Layout),
+    /// A guided lesson and its step (the step is kept within the lesson), or none.
+    Lesson(Option<(String, usize)>),
     /// Results carry the choice they were made for, so that a late answer after a switch is
     /// dropped rather than shown.
     BackendReady(bool, Backend),
@@ -106,6 +108,12 @@ impl State {
             }
             Action::CpuProbed(probe) => next.backends.cpu_probe = Some(probe),
             Action::SetLayout(layout) => next.layout = layout,
+            Action::Lesson(lesson) => {
+                next.lesson = lesson.and_then(|(id, step)| {
+                    let steps = super::lessons::steps_of(&id)?;
+                    Some((id, step.min(steps - 1)))
+                })
+            }
             Action::QueueRun(run) => {
                 next.backends.queued.run = run;
                 if run {

@@ -25,6 +25,9 @@ pub struct ShareLink {
     pub view: Option<View>,
     /// What students may see and change (a lesson link).
     pub rules: Rules,
+    /// A guided lesson under way (a built-in lesson's id), and its step from 0.
+    pub lesson: Option<String>,
+    pub lesson_step: usize,
 }
 
 impl Default for ShareLink {
@@ -37,6 +40,8 @@ impl Default for ShareLink {
             cursor: [0.0, 0.0],
             view: None,
             rules: Rules::default(),
+            lesson: None,
+            lesson_step: 0,
         }
     }
 }
@@ -124,14 +129,31 @@ impl ShareLink {
         {
             out += &format!("&view={x},{y},{half_width}");
         }
+        if let Some(lesson) = &self.lesson {
+            out += &format!("&lesson={lesson}&step={}", self.lesson_step);
+        }
         out + &self.rules.to_fragment()
     }
 
     /// Reads a fragment; values that cannot be used keep their defaults and are named in
     /// `ignored`. `None` when the fragment has no part of a share link at all.
     pub fn from_fragment(fragment: &str) -> Option<ParsedLink> {
-        let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
         let mut link = Self::default();
+        let (any, ignored) = link.read(fragment);
+        any.then_some(ParsedLink { link, ignored })
+    }
+
+    /// This link with the settings `fragment` names changed (the rest as they are), and a
+    /// sentence for each part that could not be used: a lesson step's `set:`.
+    pub fn with_fragment(&self, fragment: &str) -> ParsedLink {
+        let mut link = self.clone();
+        let (_, ignored) = link.read(fragment);
+        ParsedLink { link, ignored }
+    }
+
+    /// Applies each `key=value` of `fragment`: whether any was a setting, and what was not used.
+    fn read(&mut self, fragment: &str) -> (bool, Vec<String>) {
+        let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
         let mut ignored = Vec::new();
         let mut any = false;
         for pair in fragment.split('&').filter(|p| !p.is_empty()) {
@@ -139,7 +161,7 @@ impl ShareLink {
                 ignored.push(format!("“{}” (not a setting)", shorten(pair)));
                 continue;
             };
-            match link.apply(key, value) {
+            match self.apply(key, value) {
                 Applied::Known(None) => any = true,
                 Applied::Known(Some(why)) => {
                     any = true;
@@ -148,7 +170,7 @@ impl ShareLink {
                 Applied::Unknown => ignored.push(format!("“{}” (not a setting)", shorten(key))),
             }
         }
-        any.then_some(ParsedLink { link, ignored })
+        (any, ignored)
     }
 
     /// Sets one field from the link; says why the value was not used as it is, if it was not.
@@ -239,6 +261,20 @@ impl ShareLink {
                     (self.cursor != z).then(|| format!("the cursor stays within ±{LATENT_BOUND}"))
                 }
                 None => Some("should be two numbers".into()),
+            },
+            "lesson" => match super::lessons::steps_of(value) {
+                Some(_) => {
+                    self.lesson = Some(value.to_string());
+                    None
+                }
+                None => Some("not a lesson of the page".into()),
+            },
+            "step" => match value.parse::<usize>() {
+                Ok(step) if step < 100 => {
+                    self.lesson_step = step;
+                    None
+                }
+                _ => Some("not a lesson's step".into()),
             },
             "hide" | "lock" => {
                 let unknown = self.rules.apply(key, value);
@@ -436,9 +472,36 @@ mod tests {
                         cursor,
                         view: view.map(|(centre, half_width)| View { centre, half_width }),
                         rules: Rules::new(hidden, locked),
+                        lesson: None,
+                        lesson_step: 0,
                     }
                 },
             )
+    }
+
+    #[test]
+    fn a_link_carries_a_lesson_and_its_step_and_a_step_sets_only_what_it_names() {
+        let link = parse("#data=fashion&beta=2&lesson=beta-and-kl&step=2").link;
+        assert_eq!(
+            (link.lesson.as_deref(), link.lesson_step),
+            (Some("beta-and-kl"), 2)
+        );
+        assert!(link.to_fragment().ends_with("&lesson=beta-and-kl&step=2"));
+        assert_eq!(parse(&link.to_fragment()).link, link);
+        let bad = parse("#lesson=nope&step=x");
+        assert_eq!(bad.link.lesson, None);
+        assert_eq!(bad.ignored.len(), 2);
+        let stepped = link.with_fragment("beta=0&z=1,1");
+        assert!(stepped.ignored.is_empty());
+        assert_eq!(
+            stepped.link.dataset,
+            Dataset::Fashion,
+            "what the step does not name stays"
+        );
+        assert_eq!(
+            (stepped.link.hyper.beta, stepped.link.cursor),
+            (0.0, [1.0, 1.0])
+        );
     }
 
     proptest! {

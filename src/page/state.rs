@@ -141,6 +141,8 @@ pub struct State {
     pub layout: Layout,
     /// What a lesson link lets students see and change.
     pub rules: Rules,
+    /// The guided lesson under way (a built-in lesson's id) and its step.
+    pub lesson: Option<(String, usize)>,
     pub offline: Offline,
 }
 
@@ -209,6 +211,7 @@ impl State {
             worker_losses: 0,
             layout,
             rules: Rules::default(),
+            lesson: None,
             offline: Offline::default(),
         };
         let mut effects = Vec::new();
@@ -235,6 +238,7 @@ impl State {
             effects.push(Effect::MoveCursor(link.cursor));
             effects.extend(link.view.map(Effect::ShowView));
             state.rules = link.rules.clone();
+            state.lesson = link.lesson.clone().map(|id| (id, link.lesson_step));
             state.link = Some(link);
         }
         (state, effects)
@@ -264,6 +268,8 @@ impl State {
             cursor,
             view,
             rules: self.rules.clone(),
+            lesson: self.lesson.as_ref().map(|(id, _)| id.clone()),
+            lesson_step: self.lesson.as_ref().map_or(0, |(_, step)| *step),
         }
     }
 

@@ -5,12 +5,12 @@ use yew::prelude::*;
 
 use super::components::{
     BackendStatus, Controls, DataPanel, DecodedView, EmbedBar, EraseComplete, Explained,
-    Interpolation, LatentPlane, Legend, LessonDialog, LossChart, Manifold, ModelPanel, OfflineCard,
-    RunBar, SampleStrip, ShortcutHelp, WhereItLands,
+    Interpolation, LatentPlane, Legend, LessonDialog, LessonList, LessonTour, LossChart, Manifold,
+    ModelPanel, OfflineCard, RunBar, SampleStrip, ShortcutHelp, WhereItLands,
 };
 use super::hooks::{
-    OfflineControls, use_autosave, use_file_actions, use_loading, use_offline, use_session,
-    use_shortcuts,
+    OfflineControls, use_autosave, use_file_actions, use_lesson_steps, use_loading, use_offline,
+    use_session, use_shortcuts,
 };
 use super::scene::Scene;
 use super::store::Store;
@@ -50,6 +50,7 @@ pub fn App() -> Html {
     let help_open = use_state(|| false);
     let lesson_open = use_state(|| false);
     let drawer_open = use_state(|| false);
+    let lessons_open = use_state(|| false);
 
     let backends = &store.backends;
     let training = &store.training;
@@ -90,6 +91,14 @@ pub fn App() -> Html {
         Callback::from(move |_: ()| flag.set(value))
     };
     use_shortcuts(&store, &session, &scene, toggle(&help_open));
+    use_lesson_steps(&store, &session, &scene);
+    let on_start_lesson = {
+        let (dispatcher, lessons_open) = (store.dispatcher(), lessons_open.clone());
+        Callback::from(move |id: String| {
+            lessons_open.set(false);
+            dispatcher.dispatch(Action::Lesson(Some((id, 0))));
+        })
+    };
     let on_present = {
         let dispatcher = store.dispatcher();
         let next = if present {
@@ -129,167 +138,170 @@ pub fn App() -> Html {
     .into_iter()
     .any(|part| rules.shows(part));
     html! {
-        <ContextProvider<Scene> context={scene.clone()}>
-        <main id="app" class={classes!(present.then_some("present"))} data-ready={backends.ready().to_string()} data-layout={if present { "present" } else { "full" }}>
-            { update_notice(&store, &offline) }
-            <header class="top">
-                <div>
-                    <h1>{ "VAE Playground" }</h1>
-                    <p class="tagline">
-                        { "Train a variational autoencoder in your browser and explore its latent space. Nothing leaves your machine." }
-                    </p>
-                </div>
-                <nav class="page-tools" aria-label="Page">
-                    <button id="present" aria-pressed={present.to_string()} onclick={on_present}>
-                        { if present { "Leave presenter mode" } else { "Present" } }
-                    </button>
-                    if present {
-                        <button id="fullscreen" onclick={Callback::from(|_| toggle_fullscreen())}>{ "Fullscreen" }</button>
-                    }
-                    <button id="make-lesson" onclick={set_flag(&lesson_open, true).reform(|_| ())}>{ "Make a lesson link" }</button>
-                    <button id="shortcuts" onclick={set_flag(&help_open, true).reform(|_| ())} aria-keyshortcuts="?">{ "Shortcuts (?)" }</button>
-                </nav>
-            </header>
-            { pretrained_status(&store, dispatch(&store, Action::UsePretrained), dispatch(&store, |_: MouseEvent| Action::Restart(Origin::Pretrained))) }
-            if let Some(error) = &training.error {
-                <p id="error" class="card error" role="alert">{ format!("Training stopped: {error}") }</p>
-            }
-            <section class="card stage" aria-labelledby="stage-title">
-                <h2 id="stage-title" class="visually-hidden">{ "Latent space" }</h2>
-                <div class="stage-plane">
-                    <LatentPlane factors={has_factors} latent={store.settings.model.latent} />
-                    <p id="plane-caption" class="detail">
-                        { "Each dot is a held-out image's posterior mean " }
-                        <Explained term={Term::PosteriorMean} />
-                        { ", coloured as the legend says. Drag the cursor, click anywhere, or focus the plane and use the arrow keys (Shift for big steps)." }
-                    </p>
-                </div>
-                <div class="stage-side">
-                    <DecodedView />
-                    if rules.shows(Part::Train) {
-                        <RunBar
-                            running={training.running || backends.queued.run}
-                            ready={training.has_model}
-                            locked={!rules.allows(Part::Train)}
-                            last={training.last.clone()}
-                            step={training.step}
-                            epoch={training.epoch}
-                            on_run={session.on_run.clone()}
-                            on_step={session.on_step.clone()}
-                            on_reset={dispatch(&store, |()| Action::Restart(Origin::Scratch))}
-                        />
-                    }
-                    <Legend classes={classes.clone()} />
-                </div>
-            </section>
-            if present && rules.shows(Part::Losses) {
-                { losses.clone() }
-            }
-            if present {
-                <button id="drawer-toggle" class="drawer-toggle" aria-expanded={drawer_open.to_string()} aria-controls="drawer"
-                    onclick={toggle(&drawer_open).reform(|_| ())}>
-                    { if *drawer_open { "Hide the settings and the rest" } else { "Settings and the rest" } }
-                </button>
-            }
-            <div id="drawer" class="layout" hidden={present && !*drawer_open}>
-                <div class="column">
-                    if !present && rules.shows(Part::Losses) {
-                        { losses }
-                    }
-                    if rules.shows(Part::Data) {
-                        <DataPanel
-                            dataset={store.data.dataset}
-                            status={store.data.status.clone()}
-                            preprocess={store.data.preprocess}
-                            problems={store.data.problems.clone()}
-                            own_files={store.data.own_files.len()}
-                            shapes={store.data.shapes}
-                            locked={!rules.allows(Part::Data)}
-                            on_dataset={dispatch(&store, Action::ChooseDataset)}
-                            on_files={files.on_files}
-                            on_drawing={dispatch(&store, |file| Action::AddOwnFiles(vec![file], Vec::new()))}
-                            on_preprocess={dispatch(&store, Action::SetPreprocess)}
-                            on_shapes={dispatch(&store, Action::SetShapes)}
-                            on_clear_own={dispatch(&store, |()| Action::ClearOwnFiles)}
-                        />
-                    }
-                    if settings_shown {
-                        <Controls
-                            hyper={store.settings.hyper.clone()}
-                            seed={store.settings.seed}
-                            rules={rules.clone()}
-                            model={store.settings.model.clone()}
-                            on_hyper={session.on_hyper.clone()}
-                            on_seed={dispatch(&store, Action::SetSeed)}
-                            on_model={dispatch(&store, Action::SetModel)}
-                        />
-                    }
-                    if rules.shows(Part::Model) {
-                        <ModelPanel
-                            ready={training.has_model}
-                            busy={store.card.busy.clone()}
-                            message={store.card.message.clone()}
-                            error={store.card.error.clone()}
-                            autosave={store.card.autosave.clone()}
-                            share_url={store.card.share_url.clone()}
-                            kept={store.kept.clone()}
-                            damaged={store.damaged.clone()}
-                            on_open_kept={dispatch(&store, Action::OpenKept)}
-                            on_forget_kept={dispatch(&store, Action::ForgetKept)}
-                            on_download_damaged={files.on_download_damaged}
-                            on_save={files.on_save}
-                            on_open={files.on_open}
-                            on_export={files.on_export}
-                            on_share={files.on_share}
-                            on_start_over={files.on_start_over}
-                        />
-                    }
-                    if rules.shows(Part::Backend) {
-                        <BackendStatus
-                            backend={backends.backend.clone()}
-                            cpu_probe={backends.cpu_probe.clone()}
-                            webgpu={backends.webgpu.clone()}
-                            on_switch={dispatch(&store, Action::UseGpu)}
-                        />
-                    }
-                    if rules.shows(Part::Offline) {
-                        <OfflineCard offline={store.offline.clone()} on_keep_all={offline.on_keep_all} />
-                    }
-                </div>
-                <div class="column">
-                    if let (Some(set), true) = (store.data.status.set(), rules.shows(Part::YourImage)) {
-                        <section id="your-image" class="card" aria-label="Your image">
-                            <h2>{ "Where does your drawing land?" }</h2>
-                            <p class="detail">{ "Draw, and the plane marks where the encoder puts your drawing (its posterior mean, in its σ ellipse) with every stroke; beside it, its reconstruction." }</p>
-                            <WhereItLands set={set.clone()} />
-                            <h2>{ "Erase and complete" }</h2>
-                            <p class="detail">{ "Erase part of an image and let the model fill it in: by encoding and decoding again and again, the known pixels held; or by searching for the z that best explains the known pixels (its path drawn on the plane), with other plausible completions around it." }</p>
-                            <EraseComplete set={set.clone()} />
-                        </section>
-                    }
-                    if rules.shows(Part::Interpolation) {
-                        <section class="card" aria-labelledby="interpolation-title">
-                            <h2 id="interpolation-title">{ "Interpolation" }</h2>
-                            <Interpolation />
-                        </section>
-                    }
-                    if rules.shows(Part::Manifold) {
-                        <section class="card" aria-label="Manifold">
-                            <Manifold />
-                        </section>
-                    }
-                    if rules.shows(Part::Samples) {
-                        <section class="card" aria-label="Reconstructions and samples">
-                            <SampleStrip />
-                        </section>
-                    }
-                </div>
-            </div>
-            <ShortcutHelp open={*help_open} on_close={set_flag(&help_open, false)} />
-            <LessonDialog open={*lesson_open} {page_url} link={store.share_link(scene.cursor(), scene.plane(|p| p.fixed_view()))} on_close={set_flag(&lesson_open, false)} />
-        </main>
-        </ContextProvider<Scene>>
-    }
+           <ContextProvider<Scene> context={scene.clone()}>
+           <main id="app" class={classes!(present.then_some("present"))} data-ready={backends.ready().to_string()} data-layout={if present { "present" } else { "full" }}>
+               { update_notice(&store, &offline) }
+               <header class="top">
+                   <div>
+                       <h1>{ "VAE Playground" }</h1>
+                       <p class="tagline">
+                           { "Train a variational autoencoder in your browser and explore its latent space. Nothing leaves your machine." }
+                       </p>
+                   </div>
+                   <nav class="page-tools" aria-label="Page">
+                       <button id="present" aria-pressed={present.to_string()} onclick={on_present}>
+                           { if present { "Leave presenter mode" } else { "Present" } }
+                       </button>
+                       if present {
+                           <button id="fullscreen" onclick={Callback::from(|_| toggle_fullscreen())}>{ "Fullscreen" }</button>
+                       }
+    <button id="lessons" onclick={set_flag(&lessons_open, true).reform(|_| ())}>{ "Lessons" }</button>
+                       <button id="make-lesson" onclick={set_flag(&lesson_open, true).reform(|_| ())}>{ "Make a lesson link" }</button>
+                       <button id="shortcuts" onclick={set_flag(&help_open, true).reform(|_| ())} aria-keyshortcuts="?">{ "Shortcuts (?)" }</button>
+                   </nav>
+               </header>
+               { pretrained_status(&store, dispatch(&store, Action::UsePretrained), dispatch(&store, |_: MouseEvent| Action::Restart(Origin::Pretrained))) }
+               if let Some(error) = &training.error {
+                   <p id="error" class="card error" role="alert">{ format!("Training stopped: {error}") }</p>
+               }
+               <section class="card stage" aria-labelledby="stage-title">
+                   <h2 id="stage-title" class="visually-hidden">{ "Latent space" }</h2>
+                   <div class="stage-plane">
+                       <LatentPlane factors={has_factors} latent={store.settings.model.latent} />
+                       <p id="plane-caption" class="detail">
+                           { "Each dot is a held-out image's posterior mean " }
+                           <Explained term={Term::PosteriorMean} />
+                           { ", coloured as the legend says. Drag the cursor, click anywhere, or focus the plane and use the arrow keys (Shift for big steps)." }
+                       </p>
+                   </div>
+                   <div class="stage-side">
+                       <DecodedView />
+                       if rules.shows(Part::Train) {
+                           <RunBar
+                               running={training.running || backends.queued.run}
+                               ready={training.has_model}
+                               locked={!rules.allows(Part::Train)}
+                               last={training.last.clone()}
+                               step={training.step}
+                               epoch={training.epoch}
+                               on_run={session.on_run.clone()}
+                               on_step={session.on_step.clone()}
+                               on_reset={dispatch(&store, |()| Action::Restart(Origin::Scratch))}
+                           />
+                       }
+                       <Legend classes={classes.clone()} />
+                   </div>
+               </section>
+               if present && rules.shows(Part::Losses) {
+                   { losses.clone() }
+               }
+               if present {
+                   <button id="drawer-toggle" class="drawer-toggle" aria-expanded={drawer_open.to_string()} aria-controls="drawer"
+                       onclick={toggle(&drawer_open).reform(|_| ())}>
+                       { if *drawer_open { "Hide the settings and the rest" } else { "Settings and the rest" } }
+                   </button>
+               }
+               <div id="drawer" class="layout" hidden={present && !*drawer_open}>
+                   <div class="column">
+                       if !present && rules.shows(Part::Losses) {
+                           { losses }
+                       }
+                       if rules.shows(Part::Data) {
+                           <DataPanel
+                               dataset={store.data.dataset}
+                               status={store.data.status.clone()}
+                               preprocess={store.data.preprocess}
+                               problems={store.data.problems.clone()}
+                               own_files={store.data.own_files.len()}
+                               shapes={store.data.shapes}
+                               locked={!rules.allows(Part::Data)}
+                               on_dataset={dispatch(&store, Action::ChooseDataset)}
+                               on_files={files.on_files}
+                               on_drawing={dispatch(&store, |file| Action::AddOwnFiles(vec![file], Vec::new()))}
+                               on_preprocess={dispatch(&store, Action::SetPreprocess)}
+                               on_shapes={dispatch(&store, Action::SetShapes)}
+                               on_clear_own={dispatch(&store, |()| Action::ClearOwnFiles)}
+                           />
+                       }
+                       if settings_shown {
+                           <Controls
+                               hyper={store.settings.hyper.clone()}
+                               seed={store.settings.seed}
+                               rules={rules.clone()}
+                               model={store.settings.model.clone()}
+                               on_hyper={session.on_hyper.clone()}
+                               on_seed={dispatch(&store, Action::SetSeed)}
+                               on_model={dispatch(&store, Action::SetModel)}
+                           />
+                       }
+                       if rules.shows(Part::Model) {
+                           <ModelPanel
+                               ready={training.has_model}
+                               busy={store.card.busy.clone()}
+                               message={store.card.message.clone()}
+                               error={store.card.error.clone()}
+                               autosave={store.card.autosave.clone()}
+                               share_url={store.card.share_url.clone()}
+                               kept={store.kept.clone()}
+                               damaged={store.damaged.clone()}
+                               on_open_kept={dispatch(&store, Action::OpenKept)}
+                               on_forget_kept={dispatch(&store, Action::ForgetKept)}
+                               on_download_damaged={files.on_download_damaged}
+                               on_save={files.on_save}
+                               on_open={files.on_open}
+                               on_export={files.on_export}
+                               on_share={files.on_share}
+                               on_start_over={files.on_start_over}
+                           />
+                       }
+                       if rules.shows(Part::Backend) {
+                           <BackendStatus
+                               backend={backends.backend.clone()}
+                               cpu_probe={backends.cpu_probe.clone()}
+                               webgpu={backends.webgpu.clone()}
+                               on_switch={dispatch(&store, Action::UseGpu)}
+                           />
+                       }
+                       if rules.shows(Part::Offline) {
+                           <OfflineCard offline={store.offline.clone()} on_keep_all={offline.on_keep_all} />
+                       }
+                   </div>
+                   <div class="column">
+                       if let (Some(set), true) = (store.data.status.set(), rules.shows(Part::YourImage)) {
+                           <section id="your-image" class="card" aria-label="Your image">
+                               <h2>{ "Where does your drawing land?" }</h2>
+                               <p class="detail">{ "Draw, and the plane marks where the encoder puts your drawing (its posterior mean, in its σ ellipse) with every stroke; beside it, its reconstruction." }</p>
+                               <WhereItLands set={set.clone()} />
+                               <h2>{ "Erase and complete" }</h2>
+                               <p class="detail">{ "Erase part of an image and let the model fill it in: by encoding and decoding again and again, the known pixels held; or by searching for the z that best explains the known pixels (its path drawn on the plane), with other plausible completions around it." }</p>
+                               <EraseComplete set={set.clone()} />
+                           </section>
+                       }
+                       if rules.shows(Part::Interpolation) {
+                           <section class="card" aria-labelledby="interpolation-title">
+                               <h2 id="interpolation-title">{ "Interpolation" }</h2>
+                               <Interpolation />
+                           </section>
+                       }
+                       if rules.shows(Part::Manifold) {
+                           <section class="card" aria-label="Manifold">
+                               <Manifold />
+                           </section>
+                       }
+                       if rules.shows(Part::Samples) {
+                           <section class="card" aria-label="Reconstructions and samples">
+                               <SampleStrip />
+                           </section>
+                       }
+                   </div>
+               </div>
+               <ShortcutHelp open={*help_open} on_close={set_flag(&help_open, false)} />
+               <LessonList open={*lessons_open} on_start={on_start_lesson} on_close={set_flag(&lessons_open, false)} />
+               <LessonTour lesson={store.lesson.clone()} step_count={training.step} classes={classes.clone()} on_lesson={dispatch(&store, Action::Lesson)} />
+               <LessonDialog open={*lesson_open} {page_url} link={store.share_link(scene.cursor(), scene.plane(|p| p.fixed_view()))} on_close={set_flag(&lesson_open, false)} />
+           </main>
+           </ContextProvider<Scene>>
+       }
 }
 
 /// Fills the screen with the page, or leaves full screen.

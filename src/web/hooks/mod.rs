@@ -4,6 +4,7 @@
 mod autosave;
 mod drop_zone;
 mod file_actions;
+mod lesson;
 mod loading;
 mod offline;
 mod scene_switches;
@@ -13,6 +14,7 @@ mod shortcuts;
 pub use autosave::{Autosaver, use_autosave};
 pub use drop_zone::use_drop_zone;
 pub use file_actions::use_file_actions;
+pub use lesson::use_lesson_steps;
 pub use loading::use_loading;
 pub use offline::{OfflineControls, use_offline};
 pub use scene_switches::use_scene_switches;
