@@ -23,6 +23,8 @@ pub enum Part {
     Discriminator,
     Seed,
     Losses,
+    /// The objective with its numbers, KL per dimension, one image's path.
+    Explain,
     /// Saving, opening, exporting and sharing models.
     Model,
     Backend,
@@ -35,7 +37,7 @@ pub enum Part {
 }
 
 impl Part {
-    pub const ALL: [Part; 18] = [
+    pub const ALL: [Part; 19] = [
         Part::Data,
         Part::Train,
         Part::Architecture,
@@ -47,6 +49,7 @@ impl Part {
         Part::Discriminator,
         Part::Seed,
         Part::Losses,
+        Part::Explain,
         Part::Model,
         Part::Backend,
         Part::Offline,
@@ -70,6 +73,7 @@ impl Part {
             Part::Discriminator => "gan",
             Part::Seed => "seed",
             Part::Losses => "losses",
+            Part::Explain => "explain",
             Part::Model => "model",
             Part::Backend => "backend",
             Part::Offline => "offline",
@@ -94,6 +98,7 @@ impl Part {
             Part::Discriminator => "Discriminator and γ",
             Part::Seed => "Seed",
             Part::Losses => "The loss chart",
+            Part::Explain => "The objective, explained",
             Part::Model => "Save, open and share models",
             Part::Backend => "The training backend",
             Part::Offline => "Offline use",
@@ -109,6 +114,7 @@ impl Part {
         !matches!(
             self,
             Part::Losses
+                | Part::Explain
                 | Part::Backend
                 | Part::Offline
                 | Part::Interpolation

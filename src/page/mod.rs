@@ -7,6 +7,7 @@ mod backend;
 mod chart;
 mod classroom;
 mod dataset;
+pub mod explain;
 pub mod fuzz;
 pub mod geometry;
 pub mod glossary;

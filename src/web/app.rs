@@ -4,13 +4,14 @@
 use yew::prelude::*;
 
 use super::components::{
-    BackendStatus, Controls, DataPanel, DecodedView, EmbedBar, EraseComplete, Explained,
-    Interpolation, LatentPlane, Legend, LessonDialog, LessonList, LessonTour, LossChart, Manifold,
-    ModelPanel, OfflineCard, RunBar, SampleStrip, ShortcutHelp, WhereItLands,
+    BackendStatus, Controls, DataPanel, DecodedView, EmbedBar, EraseComplete, ExplainPanel,
+    Explained, Interpolation, LatentPlane, Legend, LessonDialog, LessonList, LessonTour, LossChart,
+    Manifold, ModelPanel, OfflineCard, RunBar, SampleStrip, ShortcutHelp, StepDiagram,
+    WhereItLands, stages,
 };
 use super::hooks::{
-    OfflineControls, use_autosave, use_file_actions, use_lesson_steps, use_loading, use_offline,
-    use_session, use_shortcuts,
+    OfflineControls, RunControls, use_autosave, use_file_actions, use_lesson_steps, use_loading,
+    use_offline, use_session, use_shortcuts, use_slow_motion,
 };
 use super::scene::Scene;
 use super::store::Store;
@@ -90,7 +91,38 @@ pub fn App() -> Html {
         let flag = flag.clone();
         Callback::from(move |_: ()| flag.set(value))
     };
-    use_shortcuts(&store, &session, &scene, toggle(&help_open));
+    // Slow motion: the page asks for one step at a time, and lights the step's stages.
+    let slow = use_state(|| false);
+    let slow_running = use_state(|| false);
+    let gan = store.settings.hyper.discriminator;
+    let stage = use_slow_motion(*slow_running, stages(gan).len(), session.on_step.clone());
+    let running = training.running || backends.queued.run || *slow_running;
+    let on_run = if *slow {
+        let slow_running = slow_running.clone();
+        Callback::from(move |run: bool| slow_running.set(run))
+    } else {
+        session.on_run.clone()
+    };
+    let on_slow = {
+        let (slow, slow_running, on_run) =
+            (slow.clone(), slow_running.clone(), session.on_run.clone());
+        Callback::from(move |on: bool| {
+            // A change of speed pauses: the learner presses Train again at the new speed.
+            on_run.emit(false);
+            slow_running.set(false);
+            slow.set(on);
+        })
+    };
+    use_shortcuts(
+        &store,
+        RunControls {
+            running,
+            on_run: on_run.clone(),
+            on_step: session.on_step.clone(),
+        },
+        &scene,
+        toggle(&help_open),
+    );
     use_lesson_steps(&store, &session, &scene);
     let on_start_lesson = {
         let (dispatcher, lessons_open) = (store.dispatcher(), lessons_open.clone());
@@ -178,16 +210,21 @@ pub fn App() -> Html {
                        <DecodedView />
                        if rules.shows(Part::Train) {
                            <RunBar
-                               running={training.running || backends.queued.run}
+                               {running}
+                            slow={*slow}
+                            {on_slow}
                                ready={training.has_model}
                                locked={!rules.allows(Part::Train)}
                                last={training.last.clone()}
                                step={training.step}
                                epoch={training.epoch}
-                               on_run={session.on_run.clone()}
+                               {on_run}
                                on_step={session.on_step.clone()}
                                on_reset={dispatch(&store, |()| Action::Restart(Origin::Scratch))}
                            />
+                       }
+                       if *slow {
+                           <StepDiagram {stage} {gan} />
                        }
                        <Legend classes={classes.clone()} />
                    </div>
@@ -267,6 +304,9 @@ pub fn App() -> Html {
                        }
                    </div>
                    <div class="column">
+                       if rules.shows(Part::Explain) {
+                           <ExplainPanel last={training.last.clone()} gamma={store.settings.hyper.gamma} set={store.data.status.set().cloned()} step={training.step} />
+                       }
                        if let (Some(set), true) = (store.data.status.set(), rules.shows(Part::YourImage)) {
                            <section id="your-image" class="card" aria-label="Your image">
                                <h2>{ "Where does your drawing land?" }</h2>

@@ -9,6 +9,7 @@ mod decoded_view;
 mod drawing_pad;
 mod embed_bar;
 mod erase_complete;
+mod explain_panel;
 mod explained;
 mod help;
 mod interpolation;
@@ -21,6 +22,7 @@ mod manifold;
 mod model_panel;
 mod offline_card;
 mod run_bar;
+mod step_diagram;
 mod where_it_lands;
 
 pub use backend_status::BackendStatus;
@@ -30,6 +32,7 @@ pub use decoded_view::DecodedView;
 pub use drawing_pad::DrawingPad;
 pub use embed_bar::EmbedBar;
 pub use erase_complete::EraseComplete;
+pub use explain_panel::ExplainPanel;
 pub use explained::Explained;
 pub use help::ShortcutHelp;
 pub use interpolation::Interpolation;
@@ -42,6 +45,7 @@ pub use manifold::{Manifold, SampleStrip};
 pub use model_panel::ModelPanel;
 pub use offline_card::OfflineCard;
 pub use run_bar::RunBar;
+pub use step_diagram::{StepDiagram, stages};
 pub use where_it_lands::WhereItLands;
 
 /// The value of the `<select>` an event came from.

@@ -18,6 +18,9 @@ pub struct Props {
     pub on_run: Callback<bool>,
     pub on_step: Callback<()>,
     pub on_reset: Callback<()>,
+    /// One step every 1.5 s, its stages shown (slow motion), or full speed.
+    pub slow: bool,
+    pub on_slow: Callback<bool>,
 }
 
 /// Train or pause, one step, reset, and the last step's numbers: beside the plane, so the
@@ -42,6 +45,12 @@ pub fn RunBar(props: &Props) -> Html {
                 </button>
                 <button id="step" onclick={step} disabled={!usable || props.running} {title}>{ "Step" }</button>
                 <button id="reset" onclick={reset} disabled={!usable} {title}>{ "Reset" }</button>
+                <label class="speed">{ "Speed " }
+                    <select id="speed" onchange={props.on_slow.reform(|e: Event| super::select_value(&e).as_deref() == Some("slow"))}>
+                        <option value="full" selected={!props.slow}>{ "Full" }</option>
+                        <option value="slow" selected={props.slow}>{ "Slow motion" }</option>
+                    </select>
+                </label>
             </div>
             <dl class="stats">
                 <dt>{ "Step" }</dt>

@@ -10,6 +10,7 @@ mod offline;
 mod scene_switches;
 mod session;
 mod shortcuts;
+mod slow_motion;
 
 pub use autosave::{Autosaver, use_autosave};
 pub use drop_zone::use_drop_zone;
@@ -19,4 +20,5 @@ pub use loading::use_loading;
 pub use offline::{OfflineControls, use_offline};
 pub use scene_switches::use_scene_switches;
 pub use session::{SessionControls, use_session};
-pub use shortcuts::use_shortcuts;
+pub use shortcuts::{RunControls, use_shortcuts};
+pub use slow_motion::use_slow_motion;

@@ -6,7 +6,6 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, KeyboardEvent};
 use yew::prelude::*;
 
-use super::SessionControls;
 use crate::page::{Action, Focus, Origin, Rules, Shortcut};
 use crate::web::scene::Scene;
 use crate::web::store::Store;
@@ -20,20 +19,27 @@ struct Now {
     on_step: Callback<()>,
 }
 
+/// Training as the page runs it now (at full speed or in slow motion).
+pub struct RunControls {
+    pub running: bool,
+    pub on_run: Callback<bool>,
+    pub on_step: Callback<()>,
+}
+
 #[hook]
 pub fn use_shortcuts(
     store: &UseReducerHandle<Store>,
-    session: &SessionControls,
+    run: RunControls,
     scene: &Scene,
     on_help: Callback<()>,
 ) {
     let now = use_mut_ref(|| None::<Now>);
     *now.borrow_mut() = Some(Now {
-        running: store.training.running || store.backends.queued.run,
+        running: run.running,
         ready: store.training.has_model,
         rules: store.rules.clone(),
-        on_run: session.on_run.clone(),
-        on_step: session.on_step.clone(),
+        on_run: run.on_run,
+        on_step: run.on_step,
     });
     let dispatcher = store.dispatcher();
     let scene = scene.clone();
