@@ -19,7 +19,9 @@ pub use idx::{
 };
 pub use image_set::{Batches, ImageSet, ImageShape, SPLIT_SEED, Split};
 pub use npy::{NpyArray, NpyError, read_npy, write_npy};
-pub use picture::{MAX_IMAGE_SIDE, PictureError, decode_picture, encode_png, image_png};
+pub use picture::{
+    MAX_IMAGE_SIDE, PictureError, animated_gif, decode_picture, encode_png, image_png,
+};
 pub use preprocess::{Invert, MAX_INPUT_SIDE, Preprocess, RawImage};
 pub use rng::Rng;
 pub use shapes::{FACTOR_NAMES, Factors, KINDS, ShapeMaker, ShapesConfig, generate_shapes};

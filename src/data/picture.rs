@@ -125,3 +125,41 @@ pub fn image_png(pixels: &[f32], shape: super::ImageShape) -> Vec<u8> {
         bytes,
     )
 }
+
+/// Images of the model's (channel-major, values in [0, 1]) as an animated GIF that loops: each
+/// pixel repeated `scale` times each way (sharp on a slide), `delay_ms` per frame.
+pub fn animated_gif(
+    frames: &[Vec<f32>],
+    shape: super::ImageShape,
+    scale: u32,
+    delay_ms: u32,
+) -> Result<Vec<u8>, PictureError> {
+    use image::codecs::gif::{GifEncoder, Repeat};
+    use image::{Delay, Frame, RgbaImage};
+    let (width, height) = (shape.width as u32 * scale, shape.height as u32 * scale);
+    let plane = shape.width * shape.height;
+    let failed = |e: image::ImageError| PictureError::Damaged {
+        format: "GIF".into(),
+        reason: e.to_string(),
+    };
+    let mut out = Vec::new();
+    {
+        let mut encoder = GifEncoder::new_with_speed(&mut out, 10);
+        encoder.set_repeat(Repeat::Infinite).map_err(failed)?;
+        for pixels in frames {
+            let image = RgbaImage::from_fn(width, height, |x, y| {
+                let at = (y / scale) as usize * shape.width + (x / scale) as usize;
+                let value = |c: usize| {
+                    let channel = c.min(shape.channels - 1);
+                    (pixels[channel * plane + at].clamp(0.0, 1.0) * 255.0).round() as u8
+                };
+                image::Rgba([value(0), value(1), value(2), 255])
+            });
+            let delay = Delay::from_numer_denom_ms(delay_ms, 1);
+            encoder
+                .encode_frame(Frame::from_parts(image, 0, 0, delay))
+                .map_err(failed)?;
+        }
+    }
+    Ok(out)
+}

@@ -43,8 +43,8 @@ pub use restore::{Damaged, Restore};
 pub use share::{Layout, ParsedLink, ShareLink, layout_of};
 pub use shared::Shared;
 pub use state::{
-    Autosave, Effect, Export, MAX_SAMPLES, ModelCard, Origin, OriginLine, Pretrained, SessionKey,
-    Settings, Source, State, Training,
+    Autosave, EXPORT_SIDES, Effect, Export, MAX_SAMPLES, ModelCard, Origin, OriginLine, Pretrained,
+    SessionKey, Settings, Source, State, Training, export_scale,
 };
 
 /// Images encoded for the plane and scored for the held-out ELBO, at most.

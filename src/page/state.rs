@@ -63,8 +63,13 @@ pub enum Autosave {
 /// What the user can export.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Export {
-    DecodedPng,
-    ManifoldPng,
+    /// The decoded image, at least `side` pixels on its longer side (0: as it is).
+    DecodedPng {
+        side: u32,
+    },
+    ManifoldPng {
+        side: u32,
+    },
     /// `count` decodings of z drawn from the prior, or around the cursor; as a zip of PNGs or
     /// an IDX file.
     Samples {
@@ -72,6 +77,16 @@ pub enum Export {
         around_cursor: bool,
         idx: bool,
     },
+}
+
+/// The sizes offered for PNG exports (the longer side, pixels; 0 keeps the image's own size).
+pub const EXPORT_SIDES: [u32; 4] = [0, 512, 1024, 2048];
+
+/// The whole number each pixel is repeated by (nearest neighbour, so pixels stay sharp) for an
+/// image of `width`×`height` to be at least `side` pixels on its longer side.
+pub fn export_scale(width: u32, height: u32, side: u32) -> u32 {
+    let longer = width.max(height).max(1);
+    side.div_ceil(longer).clamp(1, 64)
 }
 
 /// The most samples one export makes.
@@ -497,5 +512,19 @@ impl State {
             session_id: self.training.session_id + 1,
             ..Training::default()
         };
+    }
+}
+
+#[cfg(test)]
+mod export_tests {
+    use super::export_scale;
+
+    #[test]
+    fn exports_scale_by_whole_pixels_to_at_least_the_size_asked() {
+        assert_eq!(export_scale(28, 28, 0), 1, "as it is");
+        assert_eq!(export_scale(28, 28, 1024), 37, "28 × 37 = 1036 ≥ 1024");
+        assert_eq!(export_scale(336, 336, 1024), 4);
+        assert_eq!(export_scale(336, 336, 512), 2);
+        assert_eq!(export_scale(0, 0, 2048), 64, "never more than 64 × a pixel");
     }
 }

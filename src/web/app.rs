@@ -6,8 +6,8 @@ use yew::prelude::*;
 use super::components::{
     BackendStatus, Controls, DataPanel, DecodedView, EmbedBar, EraseComplete, ExplainPanel,
     Explained, Interpolation, LatentPlane, Legend, LessonDialog, LessonList, LessonTour, LossChart,
-    Manifold, ModelPanel, OfflineCard, RunBar, SampleStrip, ShortcutHelp, StepDiagram,
-    WhereItLands, stages,
+    Manifold, ModelPanel, OfflineCard, RecordButton, RunBar, SampleStrip, ShortcutHelp,
+    StepDiagram, WhereItLands, stages,
 };
 use super::hooks::{
     OfflineControls, RunControls, use_autosave, use_file_actions, use_lesson_steps, use_loading,
@@ -223,6 +223,7 @@ pub fn App() -> Html {
                                on_reset={dispatch(&store, |()| Action::Restart(Origin::Scratch))}
                            />
                        }
+                       <RecordButton />
                        if *slow {
                            <StepDiagram {stage} {gan} />
                        }

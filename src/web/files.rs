@@ -37,11 +37,42 @@ pub async fn read_file(file: &File) -> Result<NamedFile, String> {
 }
 
 /// Offers what a canvas shows as a PNG download.
-pub fn download_canvas(canvas: &web_sys::HtmlCanvasElement, name: &str) -> Result<(), String> {
-    let url = canvas
+/// Downloads what `canvas` shows as a PNG at least `side` pixels on its longer side, each
+/// pixel repeated (nearest neighbour: sharp on a slide); its size, "1036 × 1036 px".
+pub fn download_canvas(
+    canvas: &web_sys::HtmlCanvasElement,
+    name: &str,
+    side: u32,
+) -> Result<String, String> {
+    let scale = crate::page::export_scale(canvas.width(), canvas.height(), side);
+    let scaled = if scale == 1 {
+        canvas.clone()
+    } else {
+        let copy: web_sys::HtmlCanvasElement = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.create_element("canvas").ok())
+            .and_then(|e| e.dyn_into().ok())
+            .ok_or("the browser could not make a canvas")?;
+        copy.set_width(canvas.width() * scale);
+        copy.set_height(canvas.height() * scale);
+        let context = super::draw::context2d(&copy).ok_or("the browser could not draw")?;
+        context.set_image_smoothing_enabled(false);
+        context
+            .draw_image_with_html_canvas_element_and_dw_and_dh(
+                canvas,
+                0.0,
+                0.0,
+                copy.width() as f64,
+                copy.height() as f64,
+            )
+            .map_err(|_| "the browser could not draw")?;
+        copy
+    };
+    let url = scaled
         .to_data_url()
         .map_err(|_| "the browser could not encode the image")?;
-    click_link(&url, name)
+    click_link(&url, name)?;
+    Ok(format!("{} × {} px", scaled.width(), scaled.height()))
 }
 
 fn click_link(url: &str, name: &str) -> Result<(), String> {
@@ -66,7 +97,12 @@ pub fn download(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
     options.set_type(mime);
     let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options)
         .map_err(|_| "the browser could not make the file")?;
-    let url = Url::create_object_url_with_blob(&blob).map_err(|_| "no object URL")?;
+    download_blob(name, &blob)
+}
+
+/// Offers a blob the browser made (a recording) as a download named `name`.
+pub fn download_blob(name: &str, blob: &Blob) -> Result<(), String> {
+    let url = Url::create_object_url_with_blob(blob).map_err(|_| "no object URL")?;
     click_link(&url, name)?;
     // The click has started the download; the URL can go once this task ends.
     let _ = gloo::timers::callback::Timeout::new(1_000, move || {

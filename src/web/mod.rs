@@ -13,6 +13,7 @@ mod latency;
 mod loaders;
 mod offline;
 mod plane_draw;
+mod recorder;
 mod scene;
 mod session;
 mod storage;

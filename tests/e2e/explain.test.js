@@ -93,3 +93,48 @@ test('slow motion: a step at most once a second, its stages lit in turn', { time
     await run.close();
   }
 });
+
+test('recordings for slides: a WebM of the plane and the image while the cursor moves, and an animated GIF of the interpolation', { timeout: LONG }, async () => {
+  const run = await launch({ webgpu: false });
+  const { page } = run;
+  try {
+    await page.goto(`${server.url}?backend=cpu`);
+    await ready(page);
+    const { readFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const out = path.join(tmpdir(), `vae-recording-${process.pid}`);
+
+    await page.click('#record');
+    assert.equal(await page.getAttribute('#record', 'aria-pressed'), 'true');
+    const plane = await page.locator('#latent-plane').boundingBox();
+    await page.mouse.move(plane.x + plane.width * 0.2, plane.y + plane.height * 0.5);
+    await page.mouse.down();
+    for (let i = 0; i <= 40; i += 1) {
+      await page.mouse.move(plane.x + plane.width * (0.2 + 0.6 * i / 40), plane.y + plane.height * (0.5 + 0.2 * Math.sin(i / 6)));
+      await page.waitForTimeout(40);
+    }
+    await page.mouse.up();
+    const [video] = await Promise.all([page.waitForEvent('download'), page.click('#record')]);
+    assert.equal(video.suggestedFilename(), 'vae-playground.webm');
+    await video.saveAs(`${out}.webm`);
+    const webm = await readFile(`${out}.webm`);
+    assert.deepEqual([...webm.subarray(0, 4)], [0x1a, 0x45, 0xdf, 0xa3], 'a WebM (EBML) file');
+    assert.ok(webm.length > 5_000, `the video has frames: ${webm.length} bytes`);
+    assert.match(await page.textContent('#record-note'), /Saved/);
+
+    await page.click('#two-samples');
+    const [gif] = await Promise.all([page.waitForEvent('download'), page.click('#export-gif')]);
+    assert.equal(gif.suggestedFilename(), 'interpolation.gif');
+    await gif.saveAs(`${out}.gif`);
+    const bytes = await readFile(`${out}.gif`);
+    assert.equal(bytes.subarray(0, 6).toString('latin1'), 'GIF89a');
+    assert.equal(bytes.readUInt16LE(6), 280, 'each pixel 10 × 10');
+    assert.ok(bytes.includes(Buffer.from('NETSCAPE2.0')), 'it loops');
+    // One image descriptor per frame: there and back along the path.
+    const frames = bytes.toString('latin1').split('\x21\xf9\x04').length - 1;
+    assert.equal(frames, 24, 'there and back in 24 frames');
+  } finally {
+    await run.close();
+  }
+});

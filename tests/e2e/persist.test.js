@@ -106,7 +106,14 @@ test('a saved model opens identically in a fresh profile; corrupt files change n
         const got = await readFile(out);
         assert.deepEqual([...got.subarray(0, 4)], magic, name);
         if (name === 'samples.zip') assert.equal(got.toString('latin1').split('samples/').length - 1, 2 * 64, 'local and central entries of 64 PNGs');
+        // PNGs for slides by default: whole pixels repeated to at least 1024 px (IHDR's width).
+        if (name === 'decoded.png') assert.equal(got.readUInt32BE(16), 28 * 37, 'the decoded image at 1036 px');
+        if (name === 'manifold.png') assert.equal(got.readUInt32BE(16), 336 * 4, 'the manifold at 1344 px');
       }
+      await page.selectOption('#export-size', '0');
+      const [plain] = await Promise.all([page.waitForEvent('download'), page.click('#export-decoded')]);
+      await plain.saveAs(`${file}.plain.png`);
+      assert.equal((await readFile(`${file}.plain.png`)).readUInt32BE(16), 28, 'or as it is');
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();

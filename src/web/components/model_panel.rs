@@ -2,7 +2,7 @@ use web_sys::{File, HtmlInputElement};
 use yew::prelude::*;
 
 use super::select_value;
-use crate::page::{Autosave, Damaged, Dataset, Export, Kept, MAX_SAMPLES, Shared};
+use crate::page::{Autosave, Damaged, Dataset, EXPORT_SIDES, Export, Kept, MAX_SAMPLES, Shared};
 use crate::web::files::file_list;
 use crate::web::hooks::use_drop_zone;
 
@@ -73,6 +73,15 @@ pub fn ModelPanel(props: &Props) -> Html {
         })
     };
     let export = |what: Export| props.on_export.reform(move |_| what);
+    let side = use_state(|| 1024u32);
+    let on_side = {
+        let side = side.clone();
+        Callback::from(move |e: Event| {
+            if let Some(value) = select_value(&e).and_then(|v| v.parse().ok()) {
+                side.set(value);
+            }
+        })
+    };
     let samples = |idx| {
         export(Export::Samples {
             count: *count,
@@ -140,8 +149,13 @@ pub fn ModelPanel(props: &Props) -> Html {
             }
             <h3>{ "Export" }</h3>
             <div class="buttons wrap">
-                <button id="export-decoded" onclick={export(Export::DecodedPng)} {disabled}>{ "Decoded image (PNG)" }</button>
-                <button id="export-manifold" onclick={export(Export::ManifoldPng)} {disabled}>{ "Manifold (PNG)" }</button>
+                <button id="export-decoded" onclick={export(Export::DecodedPng { side: *side })} {disabled}>{ "Decoded image (PNG)" }</button>
+                <button id="export-manifold" onclick={export(Export::ManifoldPng { side: *side })} {disabled}>{ "Manifold (PNG)" }</button>
+                <select id="export-size" onchange={on_side} aria-label="Size of the PNG">
+                    { for EXPORT_SIDES.iter().map(|&s| html! {
+                        <option value={s.to_string()} selected={s == *side}>{ if s == 0 { "as it is".to_string() } else { format!("for slides: {s} px or more") } }</option>
+                    }) }
+                </select>
             </div>
             <div class="buttons wrap">
                 <input id="sample-count" type="number" min="1" max={MAX_SAMPLES.to_string()} value={count.to_string()} onchange={on_count} aria-label="Number of samples" />

@@ -235,13 +235,13 @@ async fn read_files(files: &[web_sys::File]) -> (Vec<NamedFile>, Vec<Problem>) {
 async fn export(what: Export, shape: ImageShape, scene: &Scene) -> Result<String, String> {
     let canvas = |node: &NodeRef| node.cast::<HtmlCanvasElement>().ok_or("nothing drawn yet");
     match what {
-        Export::DecodedPng => {
-            download_canvas(&canvas(&scene.canvases().decoded)?, "decoded.png")?;
-            Ok("Exported decoded.png.".into())
+        Export::DecodedPng { side } => {
+            let size = download_canvas(&canvas(&scene.canvases().decoded)?, "decoded.png", side)?;
+            Ok(format!("Exported decoded.png ({size})."))
         }
-        Export::ManifoldPng => {
-            download_canvas(&canvas(&scene.canvases().manifold)?, "manifold.png")?;
-            Ok("Exported manifold.png.".into())
+        Export::ManifoldPng { side } => {
+            let size = download_canvas(&canvas(&scene.canvases().manifold)?, "manifold.png", side)?;
+            Ok(format!("Exported manifold.png ({size})."))
         }
         Export::Samples {
             count,
