@@ -338,7 +338,7 @@ pub fn App() -> Html {
                </div>
                <ShortcutHelp open={*help_open} on_close={set_flag(&help_open, false)} />
                <LessonList open={*lessons_open} on_start={on_start_lesson} on_close={set_flag(&lessons_open, false)} />
-               <LessonTour lesson={store.lesson.clone()} step_count={training.step} classes={classes.clone()} on_lesson={dispatch(&store, Action::Lesson)} />
+               <LessonTour lesson={store.lesson.clone()} step_count={training.step} {running} classes={classes.clone()} on_lesson={dispatch(&store, Action::Lesson)} />
                <LessonDialog open={*lesson_open} {page_url} link={store.share_link(scene.cursor(), scene.plane(|p| p.fixed_view()))} on_close={set_flag(&lesson_open, false)} />
            </main>
            </ContextProvider<Scene>>

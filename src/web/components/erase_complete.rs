@@ -236,7 +236,7 @@ pub fn EraseComplete(props: &Props) -> Html {
         let steps = steps.clone();
         Callback::from(move |_| {
             if let Some(canvas) = steps.cast::<HtmlCanvasElement>() {
-                let _ = download_canvas(&canvas, "completion.png", 1024);
+                let _ = download_canvas(&canvas, "completion.png", 0);
             }
         })
     };

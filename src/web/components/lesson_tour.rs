@@ -16,6 +16,9 @@ pub struct Props {
     pub lesson: Option<(String, usize)>,
     /// Steps the model has trained (the page's step counter).
     pub step_count: u64,
+    /// Training is running: only steps taken meanwhile count as the learner's training (a new
+    /// model opened, with its own count, does not).
+    pub running: bool,
     /// The classes' names in label order, for the hints.
     pub classes: Vec<String>,
     pub on_lesson: Callback<Option<(String, usize)>>,
@@ -33,22 +36,23 @@ pub fn LessonTour(props: &Props) -> Html {
     });
     // What the learner has done since the step began.
     let clicked = use_mut_ref(BTreeSet::<String>::new);
-    let baseline = use_mut_ref(|| props.step_count);
-    let steps_now = use_mut_ref(|| props.step_count);
-    *steps_now.borrow_mut() = props.step_count;
+    // (the step counter last seen, steps trained since the lesson's step began)
+    let trained = use_mut_ref(|| (props.step_count, 0u64));
+    let steps_now = use_mut_ref(|| (props.step_count, props.running));
+    *steps_now.borrow_mut() = (props.step_count, props.running);
     let seen = use_state(Seen::default);
     {
-        let (clicked, baseline, steps_now) = (clicked.clone(), baseline.clone(), steps_now.clone());
+        let (clicked, trained, steps_now) = (clicked.clone(), trained.clone(), steps_now.clone());
         use_effect_with(props.lesson.clone(), move |_| {
             clicked.borrow_mut().clear();
-            *baseline.borrow_mut() = *steps_now.borrow();
+            *trained.borrow_mut() = (steps_now.borrow().0, 0);
         });
     }
     {
         // A step may wait on the cursor, the plane's switches, clicks and training: looked at a
         // few times a second rather than wired into each of them.
         let (scene, seen) = (scene.clone(), seen.clone());
-        let (clicked, baseline, steps_now) = (clicked.clone(), baseline.clone(), steps_now.clone());
+        let (clicked, trained, steps_now) = (clicked.clone(), trained.clone(), steps_now.clone());
         let active = props.lesson.is_some();
         use_effect_with(active, move |&active| {
             let listeners = active.then(|| {
@@ -63,10 +67,19 @@ pub fn LessonTour(props: &Props) -> Html {
                     })
                 });
                 let watch = Interval::new(200, move || {
+                    let (count, running) = *steps_now.borrow();
+                    let (last, so_far) = *trained.borrow();
+                    let so_far = so_far
+                        + if running {
+                            count.saturating_sub(last)
+                        } else {
+                            0
+                        };
+                    *trained.borrow_mut() = (count, so_far);
                     let now = scene.plane(|p| Seen {
                         near: p.near_label(),
                         cursor: p.cursor,
-                        trained: steps_now.borrow().saturating_sub(*baseline.borrow()),
+                        trained: so_far,
                         grid: p.grid,
                         ellipses: p.ellipses,
                         clicked: clicked.borrow().clone(),
