@@ -17,6 +17,9 @@ pub enum BackendKind {
 pub struct Backend {
     pub kind: BackendKind,
     pub init_ms: f64,
+    /// On the CPU because it is faster than the browser's WebGPU adapter (a software fallback):
+    /// that adapter, which the user may still choose.
+    pub webgpu_slower: Option<String>,
 }
 
 /// Where sessions run: the CPU (the page's own module), or WebGPU (the WebGPU trainer module).
@@ -67,6 +70,8 @@ pub struct Queued {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backends {
     pub prefer_gpu: bool,
+    /// WebGPU even on a software adapter (the user's choice, or `?backend=webgpu`).
+    pub forced: bool,
     pub backend: Option<Backend>,
     /// The first computation on the CPU (the WebGPU trainer reports its own).
     pub cpu_probe: Option<Probe>,
@@ -77,9 +82,10 @@ pub struct Backends {
 }
 
 impl Backends {
-    pub fn new(prefer_gpu: bool) -> Self {
+    pub fn new(prefer_gpu: bool, forced: bool) -> Self {
         Self {
             prefer_gpu,
+            forced,
             backend: None,
             cpu_probe: None,
             webgpu: WebGpuTrainer::NotLoaded,

@@ -90,8 +90,12 @@ impl State {
             Action::Pretrained(..) | Action::Restored(_) | Action::Kept(..)
         );
         match action {
-            Action::UseGpu(prefer_gpu) if prefer_gpu != self.backends.prefer_gpu => {
+            Action::UseGpu(prefer_gpu)
+                if prefer_gpu != self.backends.prefer_gpu || prefer_gpu != self.backends.forced =>
+            {
                 next.backends.prefer_gpu = prefer_gpu;
+                // The user's own choice: WebGPU even where the CPU would be faster.
+                next.backends.forced = prefer_gpu;
                 next.backends.backend = None;
                 next.backends.cpu_probe = None;
                 // The same model goes on, on the other backend.
@@ -124,7 +128,14 @@ impl State {
                 next.backends.queued.steps += 1;
                 next.backends.load_webgpu();
             }
-            Action::Dequeued => next.backends.queued = Default::default(),
+            Action::Dequeued => {
+                // The session has been told to run: Pause stays Pause until it says it runs (no
+                // Pause → Train → Pause on the way).
+                if self.backends.queued.run {
+                    next.training.running = true;
+                }
+                next.backends.queued = Default::default();
+            }
             Action::WebGpuStarted(Ok(ready)) => {
                 next.backends.webgpu = WebGpuTrainer::Ready(ready);
             }
@@ -136,6 +147,7 @@ impl State {
                             reason: format!("the WebGPU trainer could not start: {reason}"),
                         },
                         init_ms: 0.0,
+                        webgpu_slower: None,
                     });
                 }
             }

@@ -194,14 +194,18 @@ pub struct SessionKey {
 }
 
 impl State {
-    /// The page as an address opens it: WebGPU unless `search` says `backend=cpu`; a share link
+    /// The page as an address opens it: the faster backend, unless `search` says `backend=cpu`
+    /// or `backend=webgpu` (WebGPU even on a software adapter); a share link
     /// in `fragment` sets the data, the settings, the cursor and the view, and `embed` there
     /// the compact layout.
     pub fn new(search: &str, fragment: &str) -> (Self, Vec<Effect>) {
         let (layout, fragment) = layout_of(fragment);
         let parsed = ShareLink::from_fragment(&fragment);
         let mut state = Self {
-            backends: Backends::new(!search.contains("backend=cpu")),
+            backends: Backends::new(
+                !search.contains("backend=cpu"),
+                search.contains("backend=webgpu"),
+            ),
             data: Data::new(Dataset::Mnist),
             pretrained: Pretrained::Loading,
             origin: Origin::Pretrained,

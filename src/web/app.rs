@@ -7,7 +7,7 @@ use super::components::{
     BackendStatus, Controls, DataPanel, DecodedView, EmbedBar, EraseComplete, ExplainPanel,
     Explained, Interpolation, LatentPlane, Legend, LessonDialog, LessonList, LessonTour, LossChart,
     Manifold, ModelPanel, OfflineCard, RecordButton, RunBar, SampleStrip, ShortcutHelp,
-    StepDiagram, WhereItLands, stages,
+    StepDiagram, TrainProgress, TrainWait, WhereItLands, stages,
 };
 use super::hooks::{
     OfflineControls, RunControls, use_autosave, use_file_actions, use_lesson_steps, use_loading,
@@ -148,14 +148,17 @@ pub fn App() -> Html {
     let losses = html! {
         <section id="losses" class="card" aria-labelledby="losses-title">
             <h2 id="losses-title">{ "Losses" }</h2>
-            if backends.loading_trainer() {
-                <p id="loading-trainer" class="busy">{ "Loading the WebGPU trainer (once) and compiling its kernels…" }</p>
-            }
-            if training.running && training.last.is_none() {
-                <p id="warm-up" class="busy">{ "Warming up: the first steps compile the GPU kernels…" }</p>
-            }
             <LossChart history={training.history.clone()} held_out={training.held_out.clone()} />
         </section>
+    };
+    let on_webgpu = matches!(backends.engine(), Some((crate::page::Engine::WebGpu, _)))
+        || backends.loading_trainer();
+    let train_wait = if backends.loading_trainer() {
+        Some(TrainWait::Trainer)
+    } else if on_webgpu && training.running && training.last.is_none() {
+        Some(TrainWait::FirstStep)
+    } else {
+        None
     };
     let settings_shown = [
         Part::Architecture,
@@ -222,6 +225,13 @@ pub fn App() -> Html {
                                on_step={session.on_step.clone()}
                                on_reset={dispatch(&store, |()| Action::Restart(Origin::Scratch))}
                            />
+                       }
+                       <TrainProgress wait={train_wait} />
+                       if backends.backend.as_ref().is_some_and(|b| b.webgpu_slower.is_some()) {
+                           <p id="auto-cpu" class="detail">
+                               { "Training on the CPU: faster here than this browser's software WebGPU. " }
+                               <button id="use-webgpu" onclick={dispatch(&store, |_: MouseEvent| Action::UseGpu(true))}>{ "Train on WebGPU anyway" }</button>
+                           </p>
                        }
                        <RecordButton />
                        if *slow {

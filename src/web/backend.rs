@@ -15,9 +15,29 @@ fn get(object: &JsValue, key: &str) -> Option<JsValue> {
         .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
+/// The browser's WebGPU adapter, as far as the page needs it.
+pub struct Adapter {
+    /// The browser's own words for it.
+    pub name: String,
+    /// A software fallback (`GPUAdapterInfo.isFallbackAdapter`; Chromium's SwiftShader is one):
+    /// WebGPU computed on the CPU, far slower than our CPU backend.
+    pub fallback: bool,
+}
+
 /// The browser's own words for its adapter (`GPUAdapter.info`; wgpu's `AdapterInfo` is empty on
 /// the web), on the page or in a worker. `Err` says why there is none.
+#[cfg(feature = "wgpu")]
 pub async fn browser_adapter() -> Result<String, String> {
+    adapter().await.map(|a| {
+        if a.fallback {
+            format!("{} (software fallback adapter)", a.name)
+        } else {
+            a.name
+        }
+    })
+}
+
+async fn adapter() -> Result<Adapter, String> {
     let gpu = get(&js_sys::global(), "navigator")
         .and_then(|navigator| get(&navigator, "gpu"))
         .ok_or("this browser has no WebGPU")?;
@@ -46,19 +66,30 @@ pub async fn browser_adapter() -> Result<String, String> {
         parts.join(" · ")
     };
     let fallback = get(&info, "isFallbackAdapter").and_then(|v| v.as_bool()) == Some(true);
-    Ok(if fallback {
-        format!("{name} (software fallback adapter)")
-    } else {
-        name
-    })
+    Ok(Adapter { name, fallback })
 }
 
-/// WebGPU unless `prefer_gpu` is false or the browser has no adapter; never fails.
-pub async fn init(prefer_gpu: bool) -> Backend {
+/// WebGPU when `prefer_gpu` and the browser has a hardware adapter (any adapter when `forced`);
+/// else the CPU, with the reason. Never fails.
+pub async fn init(prefer_gpu: bool, forced: bool) -> Backend {
     let start = now_ms();
+    let mut webgpu_slower = None;
     let kind = if prefer_gpu {
-        match browser_adapter().await {
-            Ok(adapter) => BackendKind::WebGpu { adapter },
+        match adapter().await {
+            Ok(adapter) if adapter.fallback && !forced => {
+                let reason = format!(
+                    "this browser's WebGPU adapter ({}) is a software fallback, slower than the CPU here",
+                    adapter.name
+                );
+                webgpu_slower = Some(adapter.name);
+                BackendKind::Cpu { reason }
+            }
+            Ok(adapter) if adapter.fallback => BackendKind::WebGpu {
+                adapter: format!("{} (software fallback adapter)", adapter.name),
+            },
+            Ok(adapter) => BackendKind::WebGpu {
+                adapter: adapter.name,
+            },
             Err(reason) => BackendKind::Cpu { reason },
         }
     } else {
@@ -69,6 +100,7 @@ pub async fn init(prefer_gpu: bool) -> Backend {
     Backend {
         kind,
         init_ms: now_ms() - start,
+        webgpu_slower,
     }
 }
 

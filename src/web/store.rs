@@ -24,7 +24,10 @@ impl Store {
                 .and_then(|l| part(l).ok())
                 .unwrap_or_default()
         };
-        let (state, effects) = State::new(&read(|l| l.search()), &read(|l| l.hash()));
+        let (state, effects) = State::new(
+            &with_remembered_backend(read(|l| l.search())),
+            &read(|l| l.hash()),
+        );
         for effect in &effects {
             scene.apply(effect);
         }
@@ -55,5 +58,19 @@ impl Reducible for Store {
             state,
             scene: self.scene.clone(),
         })
+    }
+}
+
+/// The address's query, with the backend the user chose earlier in this tab when it names none.
+fn with_remembered_backend(search: String) -> String {
+    if search.contains("backend=") {
+        return search;
+    }
+    let remembered = web_sys::window()
+        .and_then(|w| w.session_storage().ok().flatten())
+        .and_then(|s| s.get_item(super::hooks::BACKEND_KEY).ok().flatten());
+    match remembered.as_deref() {
+        Some(backend @ ("cpu" | "webgpu")) => format!("{search}&backend={backend}"),
+        _ => search,
     }
 }

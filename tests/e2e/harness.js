@@ -78,9 +78,10 @@ export function withHooks(url) {
  * any Content-Security-Policy violation and on any request to another origin than the page's.
  * `touch`: the page gets a touch screen (`navigator.maxTouchPoints`, touch events).
  * `serviceWorkers: 'allow'` lets the page register its service worker (the offline tests); other
- * tests block it, so that each sees the network as the test routes it.
+ * tests block it, so that each sees the network as the test routes it. With `webgpu`, pages open
+ * with `?backend=webgpu` unless `pageChoosesBackend`.
  */
-export async function launch({ webgpu, touch = false, serviceWorkers = 'block' }) {
+export async function launch({ webgpu, touch = false, serviceWorkers = 'block', pageChoosesBackend = false }) {
   const profile = mkdtempSync(path.join(tmpdir(), 'vae-e2e-'));
   const args = [
     '--headless=new',
@@ -132,9 +133,15 @@ export async function launch({ webgpu, touch = false, serviceWorkers = 'block' }
       }
     }
   };
-  // Every address the tests open carries the test hooks' flag.
+  // Every address the tests open carries the test hooks' flag. The WebGPU run trains on WebGPU:
+  // left to itself the page would choose the CPU, faster than SwiftShader's software adapter
+  // (`pageChoosesBackend` tests that choice).
   const goto = page.goto.bind(page);
-  page.goto = (url, options) => goto(withHooks(url), options);
+  page.goto = (url, options) => {
+    const address = new URL(withHooks(url));
+    if (webgpu && !pageChoosesBackend && !address.searchParams.has('backend')) address.searchParams.set('backend', 'webgpu');
+    return goto(url.startsWith('about:') ? url : address.href, options);
+  };
   return {
     page,
     errors,

@@ -127,3 +127,68 @@ test('CPU run: a browser that cannot start the training worker trains on the pag
     await browser.close();
   }
 });
+
+test('WebGPU run, the page choosing: a software adapter trains on the CPU and says why; the user can train on WebGPU anyway (kept for the tab); ?backend=webgpu forces it', async () => {
+  const browser = await launch({ webgpu: true, pageChoosesBackend: true });
+  const { page } = browser;
+  const trainerFetches = [];
+  page.on('request', (request) => {
+    if (request.url().includes('vae-trainer-webgpu')) trainerFetches.push(request.url());
+  });
+  try {
+    const { backend } = await openShell(browser);
+    assert.equal(backend, 'cpu', 'SwiftShader is a fallback adapter: the CPU is faster');
+    assert.match(await page.textContent('#auto-cpu'), /Training on the CPU: faster here than this browser's software WebGPU/);
+    assert.match(await page.textContent('#cpu-chosen'), /software fallback/);
+    assert.equal(await page.locator('#fallback-notice').count(), 0, 'not a failure: a choice');
+    await ready(page, READY_MS);
+    const before = Number(await page.textContent('#step-count'));
+    await page.click('#train');
+    await page.waitForFunction((n) => Number(document.querySelector('#step-count').textContent) > n + 20, before, { timeout: READY_MS });
+    await page.click('#train');
+    assert.deepEqual(trainerFetches, [], 'the WebGPU trainer is not fetched for CPU training');
+
+    await page.click('#use-webgpu');
+    await page.waitForSelector('#backend[data-backend="webgpu"]', { timeout: READY_MS });
+    assert.equal(await page.locator('#auto-cpu').count(), 0);
+    await ready(page, READY_MS);
+    // Train: the wait for the trainer and the first step is shown, and Pause stays Pause.
+    const onGpu = Number(await page.textContent('#step-count'));
+    const clicked = Date.now();
+    await page.click('#train');
+    await page.waitForSelector('#loading-trainer', { timeout: READY_MS });
+    const labels = new Set();
+    const phases = new Set();
+    while (Number(await page.textContent('#step-count')) <= onGpu) {
+      labels.add((await page.textContent('#train')).trim());
+      const phase = await page.locator('.train-progress').getAttribute('id').catch(() => null);
+      if (phase) phases.add(phase);
+      assert.ok(Date.now() - clicked < READY_MS, 'the first WebGPU step should come');
+      await page.waitForTimeout(50);
+    }
+    console.log(`[webgpu] first step ${Date.now() - clicked} ms after Train; shown: ${[...phases].join(' → ')}`);
+    assert.deepEqual([...labels], ['Pause'], 'the button should stay Pause on the way to the first step');
+    assert.ok(phases.has('loading-trainer'), 'the trainer’s loading is shown');
+    assert.ok(trainerFetches.length > 0, 'WebGPU training loads its trainer');
+    await page.click('#train');
+
+    // Kept for the rest of the tab's session.
+    await page.reload();
+    await page.waitForSelector('main[data-ready="true"]', { timeout: READY_MS });
+    assert.equal(await page.getAttribute('#backend', 'data-backend'), 'webgpu');
+    await page.click('#switch-backend');
+    await page.waitForSelector('#backend[data-backend="cpu"]', { timeout: READY_MS });
+    assert.deepEqual(browser.errors, []);
+  } finally {
+    await browser.close();
+  }
+  // The address can ask for WebGPU from the start.
+  const forced = await launch({ webgpu: true, pageChoosesBackend: true });
+  try {
+    await forced.page.goto(`${server.url}?backend=webgpu`);
+    await forced.page.waitForSelector('main[data-ready="true"]', { timeout: READY_MS });
+    assert.equal(await forced.page.getAttribute('#backend', 'data-backend'), 'webgpu');
+  } finally {
+    await forced.close();
+  }
+});

@@ -37,6 +37,7 @@ fn cpu() -> Backend {
             reason: "CPU chosen".into(),
         },
         init_ms: 1.0,
+        webgpu_slower: None,
     }
 }
 

@@ -207,6 +207,7 @@ fn training_asked_for_before_the_webgpu_trainer_waits_for_it_or_falls_back() {
             adapter: "test".into(),
         },
         init_ms: 1.0,
+        webgpu_slower: None,
     };
     let (state, _) = run(
         state,
@@ -303,4 +304,29 @@ fn the_held_out_tail_is_a_fifth_of_a_small_set_and_at_most_a_thousand() {
     assert_eq!(held_out_count(50), 10);
     assert_eq!(held_out_count(10_000), HELD_OUT);
     assert_eq!(held_out_count(3), 0);
+}
+
+#[test]
+fn the_backend_is_chosen_by_speed_unless_the_user_or_the_address_asks_for_webgpu() {
+    let (auto, _) = State::new("", "");
+    assert!(auto.backends.prefer_gpu && !auto.backends.forced);
+    let (forced, _) = State::new("?backend=webgpu", "");
+    assert!(forced.backends.prefer_gpu && forced.backends.forced);
+    // "Train on WebGPU anyway" on a page that chose the CPU for speed: WebGPU, even a slow one.
+    let (anyway, _) = auto.reduce(Action::UseGpu(true));
+    assert!(anyway.backends.prefer_gpu && anyway.backends.forced);
+    assert_eq!(anyway.backends.backend, None, "the backend starts again");
+    let (cpu, _) = anyway.reduce(Action::UseGpu(false));
+    assert!(!cpu.backends.prefer_gpu && !cpu.backends.forced);
+}
+
+#[test]
+fn a_queued_run_handed_to_the_session_keeps_the_button_on_pause() {
+    let (state, _) = ready_page().reduce(Action::QueueRun(true));
+    assert!(state.backends.queued.run);
+    let (state, _) = state.reduce(Action::Dequeued);
+    assert!(
+        state.training.running,
+        "Pause stays Pause until the session says it runs"
+    );
 }

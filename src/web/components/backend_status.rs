@@ -39,7 +39,11 @@ pub fn BackendStatus(props: &Props) -> Html {
                 <strong>{ format!("Backend: {name}") }</strong>
                 <span class="detail">{ format!(" — {detail}") }</span>
             </p>
-            if let Some(reason) = notice {
+            if let Some(adapter) = &backend.webgpu_slower {
+                <p id="cpu-chosen" class="notice" role="status">
+                    { format!("Training on the CPU because it is faster here: this browser's WebGPU adapter ({adapter}) is a software fallback.") }
+                </p>
+            } else if let Some(reason) = notice {
                 <p id="fallback-notice" class="notice" role="status">
                     { format!("Running on the CPU fallback: {reason}. Training is slower.") }
                 </p>
@@ -70,7 +74,11 @@ pub fn BackendStatus(props: &Props) -> Html {
                 }
             }
             <button id="switch-backend" onclick={switch}>
-                { if on_gpu { "Use the CPU instead" } else { "Try WebGPU" } }
+                { match (on_gpu, backend.webgpu_slower.is_some()) {
+                    (true, _) => "Use the CPU instead",
+                    (false, true) => "Train on WebGPU anyway",
+                    (false, false) => "Try WebGPU",
+                } }
             </button>
         </section>
     }

@@ -24,6 +24,7 @@ mod offline_card;
 mod record_button;
 mod run_bar;
 mod step_diagram;
+mod train_progress;
 mod where_it_lands;
 
 pub use backend_status::BackendStatus;
@@ -48,6 +49,7 @@ pub use offline_card::OfflineCard;
 pub use record_button::RecordButton;
 pub use run_bar::RunBar;
 pub use step_diagram::{StepDiagram, stages};
+pub use train_progress::{TrainProgress, Wait as TrainWait};
 pub use where_it_lands::WhereItLands;
 
 /// The value of the `<select>` an event came from.

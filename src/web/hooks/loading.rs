@@ -34,11 +34,12 @@ pub fn use_loading(store: &UseReducerHandle<Store>) {
             spawn_local(loaders::load_data(key.clone(), on_status));
         }
     });
-    use_effect_with(store.backends.prefer_gpu, {
+    use_effect_with((store.backends.prefer_gpu, store.backends.forced), {
         let dispatcher = store.dispatcher();
-        move |&prefer_gpu| {
+        move |&(prefer_gpu, forced)| {
+            remember_backend(prefer_gpu, forced);
             spawn_local(async move {
-                let backend = backend::init(prefer_gpu).await;
+                let backend = backend::init(prefer_gpu, forced).await;
                 let on_cpu = matches!(backend.kind, BackendKind::Cpu { .. });
                 dispatcher.dispatch(Action::BackendReady(prefer_gpu, backend));
                 if on_cpu {
@@ -65,4 +66,20 @@ pub fn use_loading(store: &UseReducerHandle<Store>) {
             }
         }
     });
+}
+
+/// The session's storage key for the user's choice of backend (kept until the tab closes).
+pub const BACKEND_KEY: &str = "vae-playground-backend";
+
+/// Keeps an explicit choice (the CPU, or WebGPU anyway) for the rest of the tab's session.
+fn remember_backend(prefer_gpu: bool, forced: bool) {
+    let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) else {
+        return;
+    };
+    // Refused storage (private modes) only means the choice is not kept.
+    let _ = match (prefer_gpu, forced) {
+        (false, _) => storage.set_item(BACKEND_KEY, "cpu"),
+        (true, true) => storage.set_item(BACKEND_KEY, "webgpu"),
+        (true, false) => storage.remove_item(BACKEND_KEY),
+    };
 }

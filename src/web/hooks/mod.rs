@@ -16,7 +16,7 @@ pub use autosave::{Autosaver, use_autosave};
 pub use drop_zone::use_drop_zone;
 pub use file_actions::use_file_actions;
 pub use lesson::use_lesson_steps;
-pub use loading::use_loading;
+pub use loading::{BACKEND_KEY, use_loading};
 pub use offline::{OfflineControls, use_offline};
 pub use scene_switches::use_scene_switches;
 pub use session::{SessionControls, use_session};
