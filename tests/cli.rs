@@ -65,6 +65,10 @@ fn trains_on_a_folder_of_images_with_classes_from_sub_folders() {
         "{text}"
     );
     assert!(text.contains("held-out −ELBO"), "{text}");
+    assert!(
+        text.contains("samples/s (training only)"),
+        "the speed leaves the evaluation out: {text}"
+    );
     let checkpoint = open(&out);
     assert_eq!(
         checkpoint.config.image,
