@@ -59,6 +59,18 @@ impl Part {
         Part::Samples,
     ];
 
+    /// The controls of the Settings card.
+    pub const SETTINGS: [Part; 8] = [
+        Part::Architecture,
+        Part::Latent,
+        Part::Likelihood,
+        Part::LearningRate,
+        Part::BatchSize,
+        Part::Beta,
+        Part::Discriminator,
+        Part::Seed,
+    ];
+
     /// Its name in a link.
     pub fn key(self) -> &'static str {
         match self {

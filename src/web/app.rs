@@ -160,18 +160,7 @@ pub fn App() -> Html {
     } else {
         None
     };
-    let settings_shown = [
-        Part::Architecture,
-        Part::Latent,
-        Part::Likelihood,
-        Part::LearningRate,
-        Part::BatchSize,
-        Part::Beta,
-        Part::Discriminator,
-        Part::Seed,
-    ]
-    .into_iter()
-    .any(|part| rules.shows(part));
+    let settings_shown = Part::SETTINGS.into_iter().any(|part| rules.shows(part));
     html! {
            <ContextProvider<Scene> context={scene.clone()}>
            <main id="app" class={classes!(present.then_some("present"))} data-ready={backends.ready().to_string()} data-layout={if present { "present" } else { "full" }}>

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { useServer, launch, ready, stepCount } from './harness.js';
+import { useServer, launch, ready, stepCount, clickAmong } from './harness.js';
 
 const server = useServer();
 const LONG = 180_000;
@@ -46,15 +46,6 @@ const planeColourCounts = (page) =>
     }
     return { blue, orange };
   });
-
-/** The client position of latent point `z` on the plane. */
-async function clientOf(page, [x, y]) {
-  const plane = page.locator('#latent-plane');
-  const b = await plane.boundingBox();
-  const half = Number(await plane.getAttribute('data-half-width'));
-  const [cx, cy] = (await plane.getAttribute('data-centre')).split(',').map(Number);
-  return { x: b.x + ((x - cx) / half + 1) / 2 * b.width, y: b.y + (1 - (y - cy) / half) / 2 * b.height };
-}
 
 /** Black pixels around the cursor: how heavily it is drawn. */
 const cursorInk = (page) =>
@@ -108,17 +99,7 @@ test('desktop: the plane and the decoded image side by side on screen with Train
     assert.ok(ticks.length >= 3 && ticks.includes(0), `tick values along x: ${ticks}`);
 
     // The cursor's description says where it is and which class it is near.
-    const points = await page.evaluate(() => window.__vae.points());
-    const half = Number(await page.getAttribute('#latent-plane', 'data-half-width'));
-    const reach = half / 10;
-    const inside = points.find(([x, y, label]) => {
-      if (label !== 1) return false;
-      const near = points.filter(([px, py]) => Math.hypot(px - x, py - y) <= reach);
-      return near.length >= 3 && near.every((p) => p[2] === 1);
-    });
-    assert.ok(inside, 'some 1 should sit among 1s');
-    const at = await clientOf(page, inside);
-    await page.mouse.click(at.x, at.y);
+    await clickAmong(page, 1, 1);
     const text = await page.getAttribute('#latent-plane', 'aria-valuetext');
     assert.match(text, /^z = \(−?\d+\.\d\d, −?\d+\.\d\d\), near the 1s$/, text);
 

@@ -192,3 +192,28 @@ export const decodedPixels = (page) =>
 /** Waits until a model is loaded and Train can be pressed. */
 export const ready = (page, timeout = 180_000) =>
   page.waitForFunction(() => document.querySelector('#train')?.disabled === false, null, { timeout });
+
+/**
+ * Clicks the latent plane on a held-out image of class `label` whose neighbours (within a tenth
+ * of the view) are at least `share` of its own class — where the page should say it is near
+ * them. Returns the latent point clicked.
+ */
+export async function clickAmong(page, label, share = 0.8) {
+  const place = await page.evaluate(([label, share]) => {
+    const points = window.__vae.points();
+    const reach = Number(document.querySelector('#latent-plane').dataset.halfWidth) / 10;
+    return points.find(([x, y, l]) => {
+      if (l !== label) return false;
+      const near = points.filter(([px, py]) => Math.hypot(px - x, py - y) <= reach);
+      return near.length >= 3 && near.filter((p) => p[2] === label).length / near.length >= share;
+    });
+  }, [label, share]);
+  if (!place) throw new Error(`no place among the ${label}s`);
+  const plane = page.locator('#latent-plane');
+  await plane.scrollIntoViewIfNeeded();
+  const b = await plane.boundingBox();
+  const half = Number(await plane.getAttribute('data-half-width'));
+  const [cx, cy] = (await plane.getAttribute('data-centre')).split(',').map(Number);
+  await page.mouse.click(b.x + ((place[0] - cx) / half + 1) / 2 * b.width, b.y + (1 - (place[1] - cy) / half) / 2 * b.height);
+  return place;
+}

@@ -2,7 +2,7 @@
 // (CPU run); a lesson link opens at its step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer, launch, ready } from './harness.js';
+import { useServer, launch, ready, clickAmong } from './harness.js';
 
 const server = useServer();
 const LONG = 300_000;
@@ -22,27 +22,6 @@ async function atStep(page, index, highlight) {
 async function next(page) {
   await page.waitForFunction(() => document.querySelector('#lesson-card').dataset.done === 'true', null, { timeout: LONG });
   await page.click('#lesson-next');
-}
-
-/** Clicks the plane where the points of class `label` are among their own. */
-async function goNear(page, label) {
-  const place = await page.evaluate((label) => {
-    const points = window.__vae.points();
-    const plane = document.querySelector('#latent-plane');
-    const reach = Number(plane.dataset.halfWidth) / 10;
-    return points.find(([x, y, l]) => {
-      if (l !== label) return false;
-      const near = points.filter(([px, py]) => Math.hypot(px - x, py - y) <= reach);
-      return near.length >= 4 && near.filter((p) => p[2] === label).length / near.length > 0.8;
-    });
-  }, label);
-  assert.ok(place, `a place among the ${label}s`);
-  const plane = page.locator('#latent-plane');
-  await plane.scrollIntoViewIfNeeded();
-  const b = await plane.boundingBox();
-  const half = Number(await plane.getAttribute('data-half-width'));
-  const [cx, cy] = (await plane.getAttribute('data-centre')).split(',').map(Number);
-  await page.mouse.click(b.x + ((place[0] - cx) / half + 1) / 2 * b.width, b.y + (1 - (place[1] - cy) / half) / 2 * b.height);
 }
 
 /** Presses Train, lets the step's training finish, and pauses. */
@@ -83,10 +62,10 @@ test('every built-in lesson runs to its end when the learner does what it asks',
     await atStep(page, 1, 'decoded');
     assert.ok(await page.isDisabled('#lesson-next'), 'Next waits for the learner');
     assert.match(await page.textContent('#lesson-status'), /the 7s/);
-    await goNear(page, 7);
+    await clickAmong(page, 7);
     await next(page);
     await atStep(page, 2);
-    await goNear(page, 0);
+    await clickAmong(page, 0);
     await next(page);
     await atStep(page, 3, 'grid');
     await page.check('#grid');
