@@ -41,6 +41,21 @@ pub enum Probe {
     Failed(String),
 }
 
+/// How many times faster the CPU ran the probe than WebGPU (warm), when both ran it.
+pub fn cpu_speedup(webgpu: &Probe, cpu: Option<&Probe>) -> Option<f64> {
+    match (webgpu, cpu?) {
+        (
+            Probe::Done {
+                warm_ms: gpu_ms, ..
+            },
+            Probe::Done {
+                warm_ms: cpu_ms, ..
+            },
+        ) => Some(gpu_ms / cpu_ms.max(0.1)),
+        _ => None,
+    }
+}
+
 /// The WebGPU trainer is up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebGpuReady {

@@ -26,7 +26,7 @@ mod shared;
 mod state;
 
 pub use backend::{
-    Backend, BackendKind, Backends, Engine, Probe, Queued, WebGpuReady, WebGpuTrainer,
+    Backend, BackendKind, Backends, Engine, Probe, Queued, WebGpuReady, WebGpuTrainer, cpu_speedup,
 };
 pub use chart::{ChartPoint, History, y_range};
 pub use classroom::{Focus, Part, Rules, Shortcut, qr_svg};

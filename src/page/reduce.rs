@@ -137,6 +137,22 @@ impl State {
                 next.backends.queued = Default::default();
             }
             Action::WebGpuStarted(Ok(ready)) => {
+                // Chosen by measurement, unless the user asked for WebGPU: an adapter that does
+                // not call itself a fallback may still be slower than the CPU.
+                let speedup =
+                    super::backend::cpu_speedup(&ready.probe, self.backends.cpu_probe.as_ref());
+                if let Some(times) = speedup.filter(|&t| t >= 2.0 && !self.backends.forced) {
+                    next.backends.backend = Some(Backend {
+                        kind: BackendKind::Cpu {
+                            reason: format!(
+                                "the CPU computed the test grid {times:.0}× faster than this WebGPU adapter ({})",
+                                ready.adapter
+                            ),
+                        },
+                        init_ms: 0.0,
+                        webgpu_slower: Some(ready.adapter.clone()),
+                    });
+                }
                 next.backends.webgpu = WebGpuTrainer::Ready(ready);
             }
             Action::WebGpuStarted(Err(reason)) => {

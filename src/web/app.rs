@@ -218,7 +218,7 @@ pub fn App() -> Html {
                        <TrainProgress wait={train_wait} />
                        if backends.backend.as_ref().is_some_and(|b| b.webgpu_slower.is_some()) {
                            <p id="auto-cpu" class="detail">
-                               { "Training on the CPU: faster here than this browser's software WebGPU. " }
+                               { "Training on the CPU: faster here than this browser's WebGPU. " }
                                <button id="use-webgpu" onclick={dispatch(&store, |_: MouseEvent| Action::UseGpu(true))}>{ "Train on WebGPU anyway" }</button>
                            </p>
                        }

@@ -138,7 +138,7 @@ test('WebGPU run, the page choosing: a software adapter trains on the CPU and sa
   try {
     const { backend } = await openShell(browser);
     assert.equal(backend, 'cpu', 'SwiftShader is a fallback adapter: the CPU is faster');
-    assert.match(await page.textContent('#auto-cpu'), /Training on the CPU: faster here than this browser's software WebGPU/);
+    assert.match(await page.textContent('#auto-cpu'), /Training on the CPU: faster here than this browser's WebGPU/);
     assert.match(await page.textContent('#cpu-chosen'), /software fallback/);
     assert.equal(await page.locator('#fallback-notice').count(), 0, 'not a failure: a choice');
     await ready(page, READY_MS);

@@ -330,3 +330,33 @@ fn a_queued_run_handed_to_the_session_keeps_the_button_on_pause() {
         "Pause stays Pause until the session says it runs"
     );
 }
+
+#[test]
+fn a_webgpu_adapter_measured_slower_than_the_cpu_hands_training_to_the_cpu_unless_asked_for() {
+    let probe = |warm_ms| Probe::Done {
+        first_ms: warm_ms,
+        warm_ms,
+        checksum: 0.0,
+    };
+    let started = |state: &State, gpu_ms| {
+        let (state, _) = state.reduce(Action::CpuProbed(probe(10.0)));
+        state
+            .reduce(Action::WebGpuStarted(Ok(WebGpuReady {
+                adapter: "a slow one".into(),
+                start_ms: 1.0,
+                probe: probe(gpu_ms),
+            })))
+            .0
+    };
+    let (auto, _) = State::new("", "");
+    let slow = started(&auto, 950.0);
+    let backend = slow.backends.backend.expect("a backend");
+    assert!(matches!(&backend.kind, BackendKind::Cpu { reason } if reason.contains("95× faster")));
+    assert_eq!(backend.webgpu_slower.as_deref(), Some("a slow one"));
+    assert!(started(&auto, 15.0).backends.backend.is_none(), "a fast adapter keeps WebGPU");
+    let (forced, _) = State::new("?backend=webgpu", "");
+    assert!(
+        started(&forced, 950.0).backends.backend.is_none(),
+        "the user's choice stands"
+    );
+}

@@ -1,6 +1,6 @@
 use yew::prelude::*;
 
-use crate::page::{Backend, BackendKind, Probe, WebGpuTrainer};
+use crate::page::{Backend, BackendKind, Probe, WebGpuTrainer, cpu_speedup};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -39,9 +39,9 @@ pub fn BackendStatus(props: &Props) -> Html {
                 <strong>{ format!("Backend: {name}") }</strong>
                 <span class="detail">{ format!(" — {detail}") }</span>
             </p>
-            if let Some(adapter) = &backend.webgpu_slower {
+            if let (Some(_), Some(reason)) = (&backend.webgpu_slower, &notice) {
                 <p id="cpu-chosen" class="notice" role="status">
-                    { format!("Training on the CPU because it is faster here: this browser's WebGPU adapter ({adapter}) is a software fallback.") }
+                    { format!("Training on the CPU because it is faster here: {reason}.") }
                 </p>
             } else if let Some(reason) = notice {
                 <p id="fallback-notice" class="notice" role="status">
@@ -111,24 +111,21 @@ fn probe(probe: Option<&Probe>, gpu: bool) -> Html {
 /// then most likely a software renderer, and training on the CPU is faster.
 fn cpu_faster(webgpu: &Probe, cpu: Option<&Probe>) -> Html {
     let (
-        Probe::Done {
-            warm_ms: gpu_ms, ..
-        },
+        Some(times),
         Some(Probe::Done {
             warm_ms: cpu_ms, ..
         }),
-    ) = (webgpu, cpu)
+    ) = (cpu_speedup(webgpu, cpu), cpu)
     else {
         return html! {};
     };
-    if cpu_ms * 2.0 >= *gpu_ms {
+    if times < 2.0 {
         return html! {};
     }
     html! {
         <p id="cpu-faster" class="notice" role="status">
             { format!(
-                "The CPU decoded the same grid in {cpu_ms:.1} ms, {:.0}× faster than this WebGPU adapter: it is most likely a software renderer, and training will be faster on the CPU.",
-                gpu_ms / cpu_ms.max(0.1)
+                "The CPU decoded the same grid in {cpu_ms:.1} ms, {times:.0}× faster than this WebGPU adapter: it is most likely a software renderer, and training will be faster on the CPU."
             ) }
         </p>
     }
