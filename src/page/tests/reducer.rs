@@ -353,7 +353,10 @@ fn a_webgpu_adapter_measured_slower_than_the_cpu_hands_training_to_the_cpu_unles
     let backend = slow.backends.backend.expect("a backend");
     assert!(matches!(&backend.kind, BackendKind::Cpu { reason } if reason.contains("95× faster")));
     assert_eq!(backend.webgpu_slower.as_deref(), Some("a slow one"));
-    assert!(started(&auto, 15.0).backends.backend.is_none(), "a fast adapter keeps WebGPU");
+    assert!(
+        started(&auto, 15.0).backends.backend.is_none(),
+        "a fast adapter keeps WebGPU"
+    );
     let (forced, _) = State::new("?backend=webgpu", "");
     assert!(
         started(&forced, 950.0).backends.backend.is_none(),
