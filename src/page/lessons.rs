@@ -17,6 +17,7 @@
 //! ```
 
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 use super::dataset::PretrainedKind;
 use super::share::ShareLink;
@@ -280,20 +281,27 @@ const BUILT_IN: [(&str, &str); 5] = [
     ),
 ];
 
-/// The built-in lessons, in order.
-pub fn built_in() -> Vec<Lesson> {
-    BUILT_IN
-        .iter()
-        .map(|(id, text)| parse(id, text).expect("the built-in lessons should be valid (tested)"))
-        .collect()
+/// The built-in lessons, in order: read once, for the page, its links and its reducer.
+pub fn built_in() -> &'static [Lesson] {
+    static LESSONS: LazyLock<Vec<Lesson>> = LazyLock::new(|| {
+        BUILT_IN
+            .iter()
+            .map(|(id, text)| {
+                parse(id, text).expect("the built-in lessons should be valid (tested)")
+            })
+            .collect()
+    });
+    &LESSONS
+}
+
+/// The built-in lesson named `id`.
+pub fn find(id: &str) -> Option<&'static Lesson> {
+    built_in().iter().find(|l| l.id == id)
 }
 
 /// Whether `id` names a built-in lesson, and how many steps it has.
 pub fn steps_of(id: &str) -> Option<usize> {
-    built_in()
-        .into_iter()
-        .find(|l| l.id == id)
-        .map(|l| l.steps.len())
+    find(id).map(|l| l.steps.len())
 }
 
 #[cfg(test)]
@@ -314,7 +322,7 @@ mod tests {
                 "vae-gan"
             ]
         );
-        for lesson in &lessons {
+        for lesson in lessons {
             assert!(lesson.steps.len() >= 3, "{}", lesson.id);
             for step in &lesson.steps {
                 let sentences = step.say.matches(". ").count() + step.say.matches("? ").count() + 1;

@@ -7,6 +7,15 @@ const server = useServer();
 
 const READY_MS = 120_000;
 
+/** The WebGPU trainer's files the page fetches, as they are fetched. */
+function trainerFetches(page) {
+  const fetched = [];
+  page.on('request', (request) => {
+    if (request.url().includes('vae-trainer-webgpu')) fetched.push(request.url());
+  });
+  return fetched;
+}
+
 async function openShell(browser) {
   const { page } = browser;
   const started = Date.now();
@@ -27,10 +36,7 @@ async function openShell(browser) {
 test('WebGPU run: the page reports the WebGPU backend, loads its trainer on the first step and computes on it', async () => {
   const browser = await launch({ webgpu: true });
   const { page } = browser;
-  const trainerFetches = [];
-  page.on('request', (request) => {
-    if (request.url().includes('vae-trainer-webgpu')) trainerFetches.push(request.url());
-  });
+  const fetched = trainerFetches(page);
   try {
     const { backend } = await openShell(browser);
     assert.equal(backend, 'webgpu');
@@ -38,7 +44,7 @@ test('WebGPU run: the page reports the WebGPU backend, loads its trainer on the 
     // Exploring needs no WebGPU: its trainer is not downloaded until the user trains.
     await page.waitForSelector('#train:not([disabled])', { timeout: READY_MS });
     assert.equal(await page.getAttribute('#probe', 'data-state'), 'not-loaded');
-    assert.deepEqual(trainerFetches, [], 'the WebGPU trainer should not load before training');
+    assert.deepEqual(fetched, [], 'the WebGPU trainer should not load before training');
 
     const before = Number(await page.textContent('#step-count'));
     await page.click('#step');
@@ -48,7 +54,7 @@ test('WebGPU run: the page reports the WebGPU backend, loads its trainer on the 
     const warmMs = Number(await page.getAttribute('#probe', 'data-warm-ms'));
     console.log(`[webgpu] trainer: ${await page.textContent('#backend-card')}`);
     assert.ok(firstMs > 0 && warmMs > 0, 'the probe should report its times');
-    assert.ok(trainerFetches.some((url) => new URL(url).pathname.endsWith('.wasm')), 'the first step should load the WebGPU trainer');
+    assert.ok(fetched.some((url) => new URL(url).pathname.endsWith('.wasm')), 'the first step should load the WebGPU trainer');
     assert.ok(page.workers().some((w) => w.url().startsWith('blob:')), 'the WebGPU trainer runs in a worker');
     // SwiftShader is a software adapter: the CPU runs the same probe far faster, and the card says so.
     const cpuFaster = await page.waitForSelector('#cpu-faster', { timeout: READY_MS });
@@ -131,10 +137,7 @@ test('CPU run: a browser that cannot start the training worker trains on the pag
 test('WebGPU run, the page choosing: a software adapter trains on the CPU and says why; the user can train on WebGPU anyway (kept for the tab); ?backend=webgpu forces it', async () => {
   const browser = await launch({ webgpu: true, pageChoosesBackend: true });
   const { page } = browser;
-  const trainerFetches = [];
-  page.on('request', (request) => {
-    if (request.url().includes('vae-trainer-webgpu')) trainerFetches.push(request.url());
-  });
+  const fetched = trainerFetches(page);
   try {
     const { backend } = await openShell(browser);
     assert.equal(backend, 'cpu', 'SwiftShader is a fallback adapter: the CPU is faster');
@@ -146,7 +149,7 @@ test('WebGPU run, the page choosing: a software adapter trains on the CPU and sa
     await page.click('#train');
     await page.waitForFunction((n) => Number(document.querySelector('#step-count').textContent) > n + 20, before, { timeout: READY_MS });
     await page.click('#train');
-    assert.deepEqual(trainerFetches, [], 'the WebGPU trainer is not fetched for CPU training');
+    assert.deepEqual(fetched, [], 'the WebGPU trainer is not fetched for CPU training');
 
     await page.click('#use-webgpu');
     await page.waitForSelector('#backend[data-backend="webgpu"]', { timeout: READY_MS });
@@ -169,7 +172,7 @@ test('WebGPU run, the page choosing: a software adapter trains on the CPU and sa
     console.log(`[webgpu] first step ${Date.now() - clicked} ms after Train; shown: ${[...phases].join(' → ')}`);
     assert.deepEqual([...labels], ['Pause'], 'the button should stay Pause on the way to the first step');
     assert.ok(phases.has('loading-trainer'), 'the trainer’s loading is shown');
-    assert.ok(trainerFetches.length > 0, 'WebGPU training loads its trainer');
+    assert.ok(fetched.length > 0, 'WebGPU training loads its trainer');
     await page.click('#train');
 
     // Kept for the rest of the tab's session.

@@ -30,6 +30,10 @@ pub fn ExplainPanel(props: &Props) -> Html {
     let path = use_state(|| None::<(ImagePath, Vec<f32>)>);
     let kl_dims = use_state(Vec::<f32>::new);
     let (original, decoded) = (use_node_ref(), use_node_ref());
+    // The plane's points are these images: split once per data set, not at every step.
+    let held_out = use_memo(props.set.clone(), |set| {
+        set.as_ref().map(|s| held_out_split(s).held_out)
+    });
     {
         let (scene, kl_dims) = (scene.clone(), kl_dims.clone());
         use_effect_with(props.step, move |_| {
@@ -37,14 +41,13 @@ pub fn ExplainPanel(props: &Props) -> Html {
         });
     }
     {
-        let (scene, path) = (scene.clone(), path.clone());
+        let (scene, path, held_out) = (scene.clone(), path.clone(), held_out.clone());
         let set = props.set.clone();
         use_effect_with((*chosen, props.step, set), move |(chosen, _, set)| {
             let (Some(i), Some(set), Some(model)) = (*chosen, set, scene.model()) else {
                 return;
             };
-            let held_out = held_out_split(set).held_out;
-            let Some(&index) = held_out.get(i) else {
+            let Some(&index) = held_out.as_ref().as_ref().and_then(|h| h.get(i)) else {
                 return;
             };
             let image = set.image(index).to_vec();

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::help::use_modal;
-use crate::page::lessons::{Lesson, Seen, built_in};
+use crate::page::lessons::{Lesson, Seen, built_in, find};
 use crate::web::scene::Scene;
 
 #[derive(Properties, PartialEq)]
@@ -29,10 +29,9 @@ pub struct Props {
 #[component]
 pub fn LessonTour(props: &Props) -> Html {
     let scene = use_context::<Scene>().expect("the app should provide the scene");
-    let lessons = use_memo((), |_| built_in());
-    let lesson: Option<(Lesson, usize)> = props.lesson.as_ref().and_then(|(id, step)| {
-        let lesson = lessons.iter().find(|l| &l.id == id)?;
-        Some((lesson.clone(), (*step).min(lesson.steps.len() - 1)))
+    let lesson: Option<(&Lesson, usize)> = props.lesson.as_ref().and_then(|(id, step)| {
+        let lesson = find(id)?;
+        Some((lesson, (*step).min(lesson.steps.len() - 1)))
     });
     // What the learner has done since the step began.
     let clicked = use_mut_ref(BTreeSet::<String>::new);
@@ -147,13 +146,12 @@ pub struct ListProps {
 #[component]
 pub fn LessonList(props: &ListProps) -> Html {
     let dialog = use_modal(props.open);
-    let lessons = use_memo((), |_| built_in());
     html! {
         <dialog id="lesson-list" ref={dialog} aria-labelledby="lesson-list-title" oncancel={props.on_close.reform(|_: Event| ())}>
             <h2 id="lesson-list-title">{ "Lessons" }</h2>
             <p class="detail">{ "Short guided tours: each sets the page up, points at what matters and waits for you to try it." }</p>
             <ol class="lessons">
-                { for lessons.iter().map(|lesson| {
+                { for built_in().iter().map(|lesson| {
                     let (on_start, id) = (props.on_start.clone(), lesson.id.clone());
                     html! {
                         <li>

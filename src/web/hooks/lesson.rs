@@ -4,7 +4,7 @@
 use yew::prelude::*;
 
 use super::SessionControls;
-use crate::page::lessons::built_in;
+use crate::page::lessons::find;
 use crate::page::{Action, Effect};
 use crate::web::components::Highlight;
 use crate::web::scene::Scene;
@@ -13,11 +13,10 @@ use crate::web::store::Store;
 #[hook]
 pub fn use_lesson_steps(store: &UseReducerHandle<Store>, session: &SessionControls, scene: &Scene) {
     let highlight = use_memo((), |_| Highlight::default());
-    let lessons = use_memo((), |_| built_in());
     let (store, on_hyper, scene) = (store.clone(), session.on_hyper.clone(), scene.clone());
     use_effect_with(store.lesson.clone(), move |lesson| {
         let step = lesson.as_ref().and_then(|(id, step)| {
-            let lesson = lessons.iter().find(|l| &l.id == id)?;
+            let lesson = find(id)?;
             lesson.steps.get(*step).cloned()
         });
         let Some(step) = step else {
