@@ -8,8 +8,10 @@
 //! With `--features wgpu` it adds the WebGPU trainer's stack (burn's wgpu backend, the same
 //! WGSL kernels) run natively on Chromium's SwiftShader, the software adapter the browser tests
 //! use: a loop of seconds for work on those kernels instead of a browser build. Natively it is
-//! ~1.4× the page's figure (no browser sandbox, no robustness checks). For a time per kernel,
-//! add `CUBECL_DEBUG_OPTION=profile CUBECL_DEBUG_LOG=stderr`.
+//! ~1.4× the page's figure (no browser sandbox, no robustness checks); it also counts kernel
+//! launches per step and compares 200 steps' losses with the CPU backend's. For a time per kernel,
+//! add `CUBECL_DEBUG_OPTION=profile CUBECL_DEBUG_LOG=stderr`; `SOAK=1` adds a memory soak of a
+//! thousand WebGPU steps.
 
 use std::process::Command;
 use std::time::Instant;
@@ -19,20 +21,22 @@ use pollster::block_on;
 use vae_playground::data::{Batches, bundled_mnist};
 use vae_playground::vae::{Hyper, Trainer, VaeConfig};
 
+#[cfg(feature = "wgpu")]
+#[path = "train/webgpu.rs"]
+mod webgpu;
+
 const BATCH: usize = 128;
+/// Steps queued before their numbers are read back (one host synchronisation).
+const READ_EVERY: usize = 20;
 const WARMUP_STEPS: usize = 20;
-/// SwiftShader takes about a second a step: fewer steps, and kernel compilation is warm after 3.
-#[cfg(feature = "wgpu")]
-const WEBGPU_STEPS: (usize, usize) = (3, 8);
-/// Where Debian's Chromium keeps SwiftShader's Vulkan driver and the Vulkan loader it uses.
-#[cfg(feature = "wgpu")]
-const SWIFTSHADER_DIR: &str = "/usr/lib/chromium";
 
 struct Figures {
     samples_per_s: f64,
     /// The work of a step that does not scale with the batch (the optimizer, weight-sized
     /// kernels, launches): on SwiftShader it bounds what any batch-128 kernel could gain.
     batch_1_step_ms: Option<f64>,
+    /// Reads from the device per step (PyTorch on the CPU has none to make).
+    syncs_per_step: Option<f64>,
     decode_1_ms: f64,
     decode_400_ms: f64,
 }
@@ -64,18 +68,27 @@ fn measure(device: Device, warmup_steps: usize, steps: usize) -> Figures {
             .collect()
     };
     let (pool_128, pool_1) = (pool(BATCH), pool(1));
+    // Steps are queued back to back and their numbers read every READ_EVERY steps, as the
+    // page's session reads them.
     let mut run = |n: usize, size: usize| {
         let pool = if size == 1 { &pool_1 } else { &pool_128 };
-        let start = Instant::now();
+        let (start, reads) = (Instant::now(), trainer.host_reads());
         for i in 0..n {
-            block_on(trainer.step(pool[i % pool.len()].clone())).expect("training should run");
+            trainer
+                .queue_step(pool[i % pool.len()].clone())
+                .expect("training should run");
+            if (i + 1) % READ_EVERY == 0 || i + 1 == n {
+                block_on(trainer.read_reports()).expect("the numbers should read back");
+            }
         }
-        start.elapsed().as_secs_f64()
+        let syncs_per_step = (trainer.host_reads() - reads) as f64 / n as f64;
+        (start.elapsed().as_secs_f64(), syncs_per_step)
     };
     run(warmup_steps, BATCH);
-    let samples_per_s = (steps * BATCH) as f64 / run(steps, BATCH);
+    let (seconds, syncs_per_step) = run(steps, BATCH);
+    let samples_per_s = (steps * BATCH) as f64 / seconds;
     run(warmup_steps, 1);
-    let batch_1_step_ms = run(steps, 1) * 1000.0 / steps as f64;
+    let batch_1_step_ms = run(steps, 1).0 * 1000.0 / steps as f64;
 
     let vae = trainer.inference_model();
     let decode = |points: usize| {
@@ -90,6 +103,7 @@ fn measure(device: Device, warmup_steps: usize, steps: usize) -> Figures {
     Figures {
         samples_per_s,
         batch_1_step_ms: Some(batch_1_step_ms),
+        syncs_per_step: Some(syncs_per_step),
         decode_1_ms: median_ms(200, || decode(1)),
         decode_400_ms: median_ms(50, || decode(400)),
     }
@@ -100,27 +114,6 @@ fn child(threads: usize, steps: usize) -> Option<Figures> {
     let out = Command::new(exe)
         .args(["--child", &steps.to_string()])
         .env("RAYON_NUM_THREADS", threads.to_string())
-        .output()
-        .ok()?;
-    parse(&String::from_utf8_lossy(&out.stdout))
-}
-
-/// The wgpu backend on SwiftShader's Vulkan driver (only that driver: `VK_ICD_FILENAMES`).
-#[cfg(feature = "wgpu")]
-fn webgpu_child() -> Option<Figures> {
-    let dir = std::path::Path::new(SWIFTSHADER_DIR);
-    let icd = dir.join("vk_swiftshader_icd.json");
-    if !icd.exists() {
-        eprintln!(
-            "no SwiftShader at {}: the WebGPU row is left out",
-            icd.display()
-        );
-        return None;
-    }
-    let out = Command::new(std::env::current_exe().ok()?)
-        .arg("--child-webgpu")
-        .env("VK_ICD_FILENAMES", icd)
-        .env("LD_LIBRARY_PATH", dir)
         .output()
         .ok()?;
     parse(&String::from_utf8_lossy(&out.stdout))
@@ -147,6 +140,7 @@ fn parse(json: &str) -> Option<Figures> {
     Some(Figures {
         samples_per_s: v["samples_per_s"].as_f64()?,
         batch_1_step_ms: v["batch_1_step_ms"].as_f64(),
+        syncs_per_step: v["syncs_per_step"].as_f64(),
         decode_1_ms: v["decode_1_ms"].as_f64()?,
         decode_400_ms: v["decode_400_ms"].as_f64()?,
     })
@@ -158,6 +152,7 @@ fn print_json(f: Figures) {
         serde_json::json!({
             "samples_per_s": f.samples_per_s,
             "batch_1_step_ms": f.batch_1_step_ms,
+            "syncs_per_step": f.syncs_per_step,
             "decode_1_ms": f.decode_1_ms,
             "decode_400_ms": f.decode_400_ms,
         })
@@ -167,12 +162,14 @@ fn print_json(f: Figures) {
 fn row(name: &str, figures: &Option<Figures>) {
     match figures {
         Some(f) => println!(
-            "{name:<22} {:>10.0} {:>15} {:>14.3} {:>14.3}",
+            "{name:<22} {:>10.0} {:>15} {:>14.3} {:>14.3} {:>11}",
             f.samples_per_s,
             f.batch_1_step_ms
                 .map_or("n/a".into(), |ms| format!("{ms:.2}")),
             f.decode_1_ms,
-            f.decode_400_ms
+            f.decode_400_ms,
+            f.syncs_per_step
+                .map_or("n/a".into(), |syncs| format!("{syncs:.2}")),
         ),
         None => println!("{name:<22} {:>10}", "n/a"),
     }
@@ -193,17 +190,21 @@ fn main() {
         return;
     }
     #[cfg(feature = "wgpu")]
-    if args.iter().any(|a| a == "--child-webgpu") {
-        let device = Device::wgpu(burn::tensor::DeviceKind::DefaultDevice);
-        print_json(measure(device, WEBGPU_STEPS.0, WEBGPU_STEPS.1));
+    if let Some(mode) = args.iter().find(|a| a.starts_with("--child-webgpu")) {
+        match mode.as_str() {
+            "--child-webgpu-launches" => webgpu::launches_child(),
+            "--child-webgpu-agreement" => webgpu::agreement_child(),
+            "--child-webgpu-soak" => webgpu::soak_child(),
+            _ => print_json(measure(webgpu::device(), webgpu::STEPS.0, webgpu::STEPS.1)),
+        }
         // wgpu's Vulkan teardown crashes on SwiftShader at exit; the figures are out already.
         std::process::exit(0);
     }
     let python = std::env::var("TORCH_PYTHON").unwrap_or_else(|_| "python3".into());
     println!("VAE-MLP-2, batch {BATCH}, {steps} steps after {WARMUP_STEPS} warm-up steps");
     println!(
-        "{:<22} {:>10} {:>15} {:>14} {:>14}",
-        "", "samples/s", "batch-1 step ms", "decode 1 (ms)", "decode 400 (ms)"
+        "{:<22} {:>10} {:>15} {:>14} {:>14} {:>11}",
+        "", "samples/s", "batch-1 step ms", "decode 1 (ms)", "decode 400 (ms)", "syncs/step"
     );
     for threads in [1, 2] {
         let ours = child(threads, steps);
@@ -223,10 +224,26 @@ fn main() {
     }
     #[cfg(feature = "wgpu")]
     {
-        let (warmup, steps) = WEBGPU_STEPS;
+        let (warmup, steps) = webgpu::STEPS;
         println!(
             "\nThe WebGPU trainer's kernels, natively on SwiftShader (Vulkan), {steps} steps after {warmup}"
         );
-        row("burn wgpu, SwiftShader", &webgpu_child());
+        let figures = webgpu::child("--child-webgpu", &[]).and_then(|out| parse(&out));
+        row("burn wgpu, SwiftShader", &figures);
+        for mode in ["--child-webgpu-launches", "--child-webgpu-agreement"] {
+            let out = if mode.ends_with("launches") {
+                webgpu::launches()
+            } else {
+                webgpu::child(mode, &[])
+            };
+            print!("{}", out.unwrap_or_default());
+        }
+        // A thousand steps: minutes on SwiftShader, so only when asked for.
+        if std::env::var_os("SOAK").is_some() {
+            print!(
+                "{}",
+                webgpu::child("--child-webgpu-soak", &[]).unwrap_or_default()
+            );
+        }
     }
 }

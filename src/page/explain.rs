@@ -136,6 +136,7 @@ mod tests {
             grad_norm: 1.0,
             applied: true,
             rolled_back: false,
+            host_reads: 0,
             discriminator: Some(DiscriminatorReport {
                 loss: 0.6,
                 accuracy: 0.5,

@@ -293,6 +293,7 @@ mod tests {
                         grad_norm,
                         applied,
                         rolled_back,
+                        host_reads: 0,
                         discriminator: d.map(|(loss, accuracy, adversarial, applied)| {
                             DiscriminatorReport {
                                 loss,
@@ -425,6 +426,7 @@ mod tests {
             grad_norm: f32::NAN,
             applied: false,
             rolled_back: false,
+            host_reads: 0,
             discriminator: None,
             step_ms: f64::NAN,
             samples_per_s: f64::INFINITY,

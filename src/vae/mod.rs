@@ -5,6 +5,7 @@ pub mod completion;
 mod config;
 mod discriminator;
 pub mod fuzz;
+mod guard;
 pub mod loss;
 mod model;
 mod snapshot;

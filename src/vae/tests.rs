@@ -2,6 +2,7 @@
 
 use std::sync::OnceLock;
 
+use burn::module::{ModuleVisitor, Param};
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use pollster::block_on;
@@ -146,15 +147,30 @@ fn a_non_finite_step_is_not_applied() {
     let set = mnist().take(256);
     let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 3, &Device::flex())
         .expect("VAE-MLP-2 should build");
-    let before = decode_grid(&trainer.inference_model());
+    let before = weights_of(trainer.vae());
     let mut values = set.pixels[..128 * 784].to_vec();
     values[5] = f32::NAN;
     let poisoned = Tensor::from_data(TensorData::new(values, [128, 784]), trainer.device());
-    let report = block_on(trainer.step(poisoned)).expect("the step should run");
+    let report = block_on(trainer.step(poisoned.clone())).expect("the step should run");
     assert!(!report.applied);
     assert!(!report.total.is_finite());
     assert_eq!(report.step, 0);
-    assert_eq!(decode_grid(&trainer.inference_model()), before);
+    assert_eq!(
+        weights_of(trainer.vae()),
+        before,
+        "bit for bit as they were"
+    );
+    // With the discriminator on, its own update is refused too.
+    trainer.hyper.discriminator = true;
+    let d_before = weights_of(trainer.parts().1);
+    let report = block_on(trainer.step(poisoned.clone())).expect("the step should run");
+    let d = report
+        .discriminator
+        .expect("a VAE-GAN step reports the discriminator");
+    assert!(!report.applied && !d.applied);
+    assert_eq!(weights_of(trainer.vae()), before);
+    assert_eq!(weights_of(trainer.parts().1), d_before);
+    trainer.hyper.discriminator = false;
     // A learning rate no step can use is refused with a reason.
     trainer.hyper.learning_rate = f64::INFINITY;
     let batch = set.batch(&(0..128).collect::<Vec<_>>(), trainer.device());
@@ -165,33 +181,81 @@ fn a_non_finite_step_is_not_applied() {
 }
 
 #[test]
-fn an_update_that_breaks_the_weights_is_undone_by_the_next_step() {
+fn an_update_that_would_break_the_weights_is_refused() {
     let set = mnist().take(256);
     let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 3, &Device::flex())
         .expect("VAE-MLP-2 should build");
     train(&mut trainer, &set, 2, 4);
-    let good = decode_grid(&trainer.inference_model());
+    let good = weights_of(trainer.vae());
     // A huge learning rate: Adam moves each weight by about that much, their squares overflow.
     trainer.hyper.learning_rate = 1e30;
     let report = &train(&mut trainer, &set, 1, 5)[0];
-    assert!(
-        report.applied && report.step == 3,
-        "the step itself looked fine"
-    );
-    assert_ne!(decode_grid(&trainer.inference_model()), good);
+    assert!(report.rolled_back && !report.applied);
+    assert!(report.total.is_finite(), "the step itself looked fine");
+    assert_eq!(report.step, 2);
+    assert_eq!(weights_of(trainer.vae()), good, "bit for bit as they were");
+    // And training goes on from there.
     trainer.hyper.learning_rate = 1e-3;
     let report = &train(&mut trainer, &set, 1, 6)[0];
-    assert!(report.rolled_back && !report.applied);
-    assert_eq!(report.step, 2, "back to before the bad update");
-    assert_eq!(
-        decode_grid(&trainer.inference_model()),
-        good,
-        "the weights as they were"
-    );
-    // And training goes on from there.
-    let report = &train(&mut trainer, &set, 1, 7)[0];
     assert!(report.applied && !report.rolled_back);
     assert_eq!(report.step, 3);
+    assert_ne!(weights_of(trainer.vae()), good);
+}
+
+/// Every weight of `module`, as bits.
+fn weights_of<M: Module>(module: &M) -> Vec<u32> {
+    struct Collect(Vec<u32>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let values = param
+                .val()
+                .into_data()
+                .try_into_vec::<f32>()
+                .expect("weights should be f32");
+            self.0.extend(values.iter().map(|v| v.to_bits()));
+        }
+    }
+    let mut collect = Collect(Vec::new());
+    module.visit(&mut collect);
+    collect.0
+}
+
+/// Steps queued back to back and read in one round trip give the reports (and the weights)
+/// that stepping one at a time gives.
+#[test]
+fn queued_steps_read_together_equal_steps_read_one_by_one() {
+    let set = mnist().take(512);
+    let new = || {
+        Trainer::new(VaeConfig::mlp2(), Hyper::default(), 11, &Device::flex())
+            .expect("VAE-MLP-2 should build")
+    };
+    let (mut one_by_one, mut queued) = (new(), new());
+    let mut batches = Batches::new(set.len(), 11);
+    let batches: Vec<Vec<usize>> = (0..6).map(|_| batches.next_batch(64)).collect();
+    let singles: Vec<StepReport> = batches
+        .iter()
+        .map(|b| block_on(one_by_one.step(set.batch(b, one_by_one.device()))).expect("a step"))
+        .collect();
+    for b in &batches {
+        queued
+            .queue_step(set.batch(b, queued.device()))
+            .expect("a step should queue");
+    }
+    assert_eq!(queued.queued(), 6);
+    let reads = queued.host_reads();
+    let together = block_on(queued.read_reports()).expect("the reports should read");
+    assert_eq!(
+        queued.host_reads() - reads,
+        1,
+        "one round trip for six steps"
+    );
+    assert_eq!(queued.queued(), 0);
+    let numbers = |r: &StepReport| (r.step, r.reconstruction, r.kl, r.total, r.grad_norm);
+    assert_eq!(
+        singles.iter().map(numbers).collect::<Vec<_>>(),
+        together.iter().map(numbers).collect::<Vec<_>>()
+    );
+    assert_eq!(weights_of(one_by_one.vae()), weights_of(queued.vae()));
 }
 
 #[test]

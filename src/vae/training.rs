@@ -1,3 +1,4 @@
+use std::cell::Cell;
 use std::sync::Mutex;
 
 use burn::module::{ModuleVisitor, Param};
@@ -7,6 +8,7 @@ use burn::tensor::{TensorData, Transaction};
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
+use super::guard::{all_finite, guarded_update, squared_gradients};
 use super::loss::{bce_with_logits, kl_standard_normal};
 use super::{ConfigError, Discriminator, Vae, VaeConfig};
 use crate::data::Rng;
@@ -120,12 +122,16 @@ pub struct StepReport {
     pub grad_norm: f32,
     /// False when a loss or gradient was NaN or infinite: the weights were left as they were.
     pub applied: bool,
-    /// The last update had made the weights NaN or infinite: they went back to what they were
-    /// before it (and this step was not applied).
+    /// The losses and gradients were finite but the update would have made the weights NaN or
+    /// infinite: the weights stayed as they were (and this step was not applied).
     pub rolled_back: bool,
     pub discriminator: Option<DiscriminatorReport>,
     pub step_ms: f64,
     pub samples_per_s: f64,
+    /// The trainer's reads from the device so far (host synchronisations), this report's
+    /// included: steps are read back several at a time.
+    #[serde(default)]
+    pub host_reads: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -176,9 +182,21 @@ pub struct Trainer {
     rng: Rng,
     step: u64,
     pub hyper: Hyper,
-    /// The model and its optimizer before the last update, to go back to if that update made
-    /// the weights non-finite (clones share their tensors: this costs no copy).
-    before_update: Option<(Vae, ModuleOptimizer, u64)>,
+    /// Steps queued on the device, their numbers not read back yet.
+    queued: Vec<Queued>,
+    /// When the first of `queued` was queued.
+    queued_since: Option<Instant>,
+    host_reads: Cell<u64>,
+}
+
+/// A queued step's numbers, still on the device, and what the host knows of it.
+struct Queued {
+    /// [reconstruction, KL, total, ‖g‖², taken] and, with the discriminator, [its loss,
+    /// accuracy, taken, adversarial]: one vector, so one buffer to read.
+    values: Tensor<1>,
+    beta: f32,
+    batch: usize,
+    discriminator: bool,
 }
 
 /// Width of the discriminator's hidden layer.
@@ -220,7 +238,9 @@ impl Trainer {
             rng: Rng::new(seed ^ 0x5EED),
             step: 0,
             hyper,
-            before_update: None,
+            queued: Vec::new(),
+            queued_since: None,
+            host_reads: Cell::new(0),
         })
     }
 
@@ -263,21 +283,24 @@ impl Trainer {
         self.hyper.beta * ramp
     }
 
-    /// One step on a batch of images, [batch, pixels] in [0, 1] on [`Trainer::device`].
+    /// Queues one step on a batch of images, [batch, pixels] in [0, 1] on
+    /// [`Trainer::device`], without waiting for it: its numbers come with the next
+    /// [`Trainer::read_reports`]. Steps queue back to back on the device.
     ///
-    /// A step whose losses or gradients are not finite is not applied. An update that made the
-    /// weights non-finite (or so large that their squares overflow) is found by the next step,
-    /// in the same read as its losses, and undone: the weights and the optimizer go back to
-    /// what they were before it.
-    pub async fn step(&mut self, images: Tensor<2>) -> Result<StepReport, TrainError> {
+    /// A step whose losses or gradients are not finite, or whose update would make the weights
+    /// non-finite (or so large that their squares overflow), leaves the weights bit for bit as
+    /// they were; the guard is computed on the device (see `guard`).
+    pub fn queue_step(&mut self, images: Tensor<2>) -> Result<(), TrainError> {
         self.hyper.validate()?;
-        let start = Instant::now();
         let [batch, pixels] = images.dims();
         if pixels != self.config.image.pixels() {
             return Err(TrainError::BatchShape {
                 expected: self.config.image.pixels(),
                 found: pixels,
             });
+        }
+        if self.queued.is_empty() {
+            self.queued_since = Some(Instant::now());
         }
         let beta = self.beta();
 
@@ -291,81 +314,135 @@ impl Trainer {
         let kl = kl_standard_normal(posterior.mean, posterior.log_var).mean();
         let mut total = reconstruction.clone() + kl.clone() * beta;
 
-        let mut adversarial = None;
+        let mut guarded = vec![reconstruction, kl];
         let discriminator = if self.hyper.discriminator {
             // Generated images: reconstructions and decodings of prior samples.
             let z_prior = self.normals(batch);
             let fakes = Tensor::cat(vec![logits, self.vae.decode_logits(z_prior)], 0);
             let fakes = burn::tensor::activation::sigmoid(fakes);
-            let report = self
-                .discrimination_phase(images, fakes.clone().detach())
-                .await?;
+            let report = self.discrimination_phase(images, fakes.clone().detach());
             // Non-saturating: the decoder is scored by how real D now finds its images.
             let fake_logits = self.discriminator.forward(fakes);
             let ones = fake_logits.ones_like();
-            let loss = bce_with_logits(fake_logits, ones).mean();
-            total = total + loss.clone() * self.hyper.gamma;
-            adversarial = Some(loss);
-            Some(report)
+            let adversarial = bce_with_logits(fake_logits, ones).mean();
+            total = total + adversarial.clone() * self.hyper.gamma;
+            Some((report, adversarial))
         } else {
             None
         };
 
-        let weights_norm = weights_norm(&self.vae);
         let grads = GradientsParams::from_grads(total.backward(), &self.vae);
-        let grad_norm = squared_norm(&self.vae, &grads);
-        let mut scalars = vec![reconstruction, kl, total, grad_norm, weights_norm];
-        scalars.extend(adversarial);
-        let values = read_scalars(scalars).await?;
-        let rolled_back = !values[4].is_finite() && self.roll_back();
-        let applied = !rolled_back && values.iter().all(|v| v.is_finite());
-        if applied {
-            let before = (self.vae.clone(), self.optim.clone(), self.step);
-            self.vae = self
-                .optim
-                .step(self.hyper.learning_rate, self.vae.clone(), grads);
-            self.step += 1;
-            self.before_update = Some(before);
+        guarded.push(total);
+        guarded.push(squared_gradients(&self.vae, &grads));
+        if let Some((_, adversarial)) = &discriminator {
+            guarded.push(adversarial.clone());
         }
-        let step_ms = start.elapsed().as_secs_f64() * 1000.0;
-        Ok(StepReport {
-            step: self.step,
-            reconstruction: values[0],
-            kl: values[1],
-            total: values[2],
+        let ok = all_finite(&guarded);
+        let (vae, taken) = guarded_update(
+            &mut self.optim,
+            self.hyper.learning_rate,
+            self.vae.clone(),
+            grads,
+            ok,
+        );
+        self.vae = vae;
+        self.step += 1;
+
+        // One vector per step: [reconstruction, KL, total, ‖g‖², taken] then, with the
+        // discriminator, [its loss, accuracy, taken, adversarial].
+        let mut values: Vec<Tensor<1>> = guarded
+            .into_iter()
+            .take(4)
+            .map(Tensor::without_autodiff)
+            .collect();
+        values.push(taken.float());
+        if let Some((report, adversarial)) = discriminator {
+            values.push(report);
+            values.push(adversarial.without_autodiff());
+        }
+        self.queued.push(Queued {
+            values: Tensor::cat(values, 0),
             beta: beta as f32,
-            grad_norm: values[3].sqrt(),
-            applied,
-            rolled_back,
-            discriminator: discriminator.map(|d| DiscriminatorReport {
-                adversarial: values[5],
-                ..d
-            }),
-            step_ms,
-            samples_per_s: batch as f64 / (step_ms / 1000.0),
-        })
+            batch,
+            discriminator: self.hyper.discriminator,
+        });
+        Ok(())
     }
 
-    /// Back to the model and optimizer before the last update; whether there was one to go
-    /// back to.
-    fn roll_back(&mut self) -> bool {
-        match self.before_update.take() {
-            Some((vae, optim, step)) => {
-                self.vae = vae;
-                self.optim = optim;
-                self.step = step;
-                true
-            }
-            None => false,
+    /// Steps queued and not read back yet.
+    pub fn queued(&self) -> usize {
+        self.queued.len()
+    }
+
+    /// Host synchronisations so far: each read of numbers from the device is one.
+    pub fn host_reads(&self) -> u64 {
+        self.host_reads.get()
+    }
+
+    /// Reads back the numbers of every queued step in one round trip (waiting for them to be
+    /// computed), in the order they were queued. Their time is shared out evenly.
+    pub async fn read_reports(&mut self) -> Result<Vec<StepReport>, TrainError> {
+        if self.queued.is_empty() {
+            return Ok(Vec::new());
         }
+        let queued = std::mem::take(&mut self.queued);
+        let values = read_vectors(
+            queued.iter().map(|q| q.values.clone()).collect(),
+            &self.host_reads,
+        )
+        .await?;
+        let elapsed_ms = self
+            .queued_since
+            .take()
+            .map_or(0.0, |since| since.elapsed().as_secs_f64() * 1000.0);
+        let step_ms = elapsed_ms / queued.len() as f64;
+        let mut step = self.step.saturating_sub(queued.len() as u64);
+        let reports = queued
+            .iter()
+            .zip(values)
+            .map(|(q, v)| {
+                let at = |i: usize| v.get(i).copied().unwrap_or(f32::NAN);
+                let applied = at(4) == 1.0;
+                step += u64::from(applied);
+                StepReport {
+                    step,
+                    reconstruction: at(0),
+                    kl: at(1),
+                    total: at(2),
+                    beta: q.beta,
+                    grad_norm: at(3).sqrt(),
+                    applied,
+                    rolled_back: !applied && (0..4).all(|i| at(i).is_finite()),
+                    discriminator: q.discriminator.then(|| DiscriminatorReport {
+                        loss: at(5),
+                        accuracy: at(6),
+                        applied: at(7) == 1.0,
+                        adversarial: at(8),
+                    }),
+                    step_ms,
+                    samples_per_s: q.batch as f64 / (step_ms / 1000.0),
+                    host_reads: self.host_reads.get(),
+                }
+            })
+            .collect();
+        self.step = step;
+        Ok(reports)
     }
 
-    /// Updates D with its own optimizer on real images and detached generated ones.
-    async fn discrimination_phase(
-        &mut self,
-        real: Tensor<2>,
-        fakes: Tensor<2>,
-    ) -> Result<DiscriminatorReport, TrainError> {
+    /// One step, waited for: [`Trainer::queue_step`] then [`Trainer::read_reports`]; the
+    /// report of this step (the last one queued).
+    pub async fn step(&mut self, images: Tensor<2>) -> Result<StepReport, TrainError> {
+        self.queue_step(images)?;
+        let reports = self.read_reports().await?;
+        Ok(reports
+            .into_iter()
+            .next_back()
+            .expect("the step just queued should be read back"))
+    }
+
+    /// Updates D with its own optimizer on real images and detached generated ones; its
+    /// [loss, accuracy, taken] (loss and accuracy before the update) on the inner device.
+    fn discrimination_phase(&mut self, real: Tensor<2>, fakes: Tensor<2>) -> Tensor<1> {
         let real_logits = self.discriminator.forward(real);
         let fake_logits = self.discriminator.forward(fakes);
         let count = (real_logits.dims()[0] + fake_logits.dims()[0]) as f64;
@@ -374,22 +451,23 @@ impl Trainer {
         let loss = bce_with_logits(real_logits.clone(), real_logits.ones_like()).mean()
             + bce_with_logits(fake_logits.clone(), fake_logits.zeros_like()).mean();
         let grads = GradientsParams::from_grads(loss.backward(), &self.discriminator);
-        let grad_norm = squared_norm(&self.discriminator, &grads);
-        let values = read_scalars(vec![loss, correct / count, grad_norm]).await?;
-        let applied = values.iter().all(|v| v.is_finite());
-        if applied {
-            self.discriminator = self.discriminator_optim.step(
-                self.hyper.discriminator_learning_rate,
-                self.discriminator.clone(),
-                grads,
-            );
-        }
-        Ok(DiscriminatorReport {
-            loss: values[0],
-            accuracy: values[1],
-            adversarial: f32::NAN,
-            applied,
-        })
+        let ok = all_finite(&[loss.clone(), squared_gradients(&self.discriminator, &grads)]);
+        let (discriminator, taken) = guarded_update(
+            &mut self.discriminator_optim,
+            self.hyper.discriminator_learning_rate,
+            self.discriminator.clone(),
+            grads,
+            ok,
+        );
+        self.discriminator = discriminator;
+        Tensor::cat(
+            vec![
+                loss.without_autodiff(),
+                (correct / count).without_autodiff(),
+                taken.float(),
+            ],
+            0,
+        )
     }
 
     /// The ELBO terms on `images` ([batch, pixels] on [`Trainer::device`]), with a fixed ε so
@@ -407,10 +485,15 @@ impl Trainer {
         let logits = vae.decode_logits(posterior.sample(epsilon));
         let reconstruction = vae.reconstruction_loss(logits, images).mean();
         let kl = kl_standard_normal(posterior.mean, posterior.log_var).mean();
-        let values = read_scalars(vec![reconstruction, kl]).await?;
+        let values = read_vectors(
+            vec![Tensor::cat(vec![reconstruction, kl], 0).without_autodiff()],
+            &self.host_reads,
+        )
+        .await?;
+        let at = |i: usize| values[0].get(i).copied().unwrap_or(f32::NAN);
         Ok(Evaluation {
-            reconstruction: values[0],
-            kl: values[1],
+            reconstruction: at(0),
+            kl: at(1),
         })
     }
 
@@ -433,6 +516,8 @@ impl Trainer {
         rng_state: u64,
     ) {
         self.rng = Rng::new(rng_state);
+        self.queued.clear();
+        self.queued_since = None;
         self.vae = vae;
         self.discriminator = discriminator;
         self.optim = optim;
@@ -445,67 +530,24 @@ impl Trainer {
     }
 }
 
-/// Reads scalar tensors in one round trip (the browser cannot block, so always async).
-async fn read_scalars(scalars: Vec<Tensor<1>>) -> Result<Vec<f32>, TrainError> {
-    let read = scalars.into_iter().fold(Transaction::default(), |read, t| {
-        read.register(t.without_autodiff())
-    });
+/// Reads vectors in one round trip (the browser cannot block, so always async), counting it.
+async fn read_vectors(
+    vectors: Vec<Tensor<1>>,
+    reads: &Cell<u64>,
+) -> Result<Vec<Vec<f32>>, TrainError> {
+    let read = vectors
+        .into_iter()
+        .fold(Transaction::default(), |read, t| read.register(t));
     let data = read
         .execute_async()
         .await
         .map_err(|e| TrainError::Read(format!("{e}")))?;
+    reads.set(reads.get() + 1);
     data.into_iter()
         .map(|d| {
             d.convert::<f32>()
-                .try_to_vec::<f32>()
+                .try_into_vec::<f32>()
                 .map_err(|e| TrainError::Read(format!("{e}")))
-                .map(|v| v.first().copied().unwrap_or(f32::NAN))
         })
         .collect()
-}
-
-/// ‖w‖² over all of `module`'s weights: NaN or ∞ when any weight is (or when they are too
-/// large to square).
-fn weights_norm<M: Module>(module: &M) -> Tensor<1> {
-    struct Visitor {
-        total: Option<Tensor<1>>,
-    }
-    impl ModuleVisitor for Visitor {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let sum = param.val().detach().square().sum();
-            self.total = Some(match self.total.take() {
-                Some(total) => total + sum,
-                None => sum,
-            });
-        }
-    }
-    let mut visitor = Visitor { total: None };
-    module.visit(&mut visitor);
-    visitor
-        .total
-        .expect("a model being trained should have at least one weight")
-}
-
-/// ‖g‖² over all of `module`'s gradients: NaN or ∞ when any gradient is.
-fn squared_norm<M: Module>(module: &M, grads: &GradientsParams) -> Tensor<1> {
-    struct Visitor<'a> {
-        grads: &'a GradientsParams,
-        total: Option<Tensor<1>>,
-    }
-    impl ModuleVisitor for Visitor<'_> {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            if let Some(grad) = self.grads.get::<D>(param.id) {
-                let sum = grad.square().sum();
-                self.total = Some(match self.total.take() {
-                    Some(total) => total + sum,
-                    None => sum,
-                });
-            }
-        }
-    }
-    let mut visitor = Visitor { grads, total: None };
-    module.visit(&mut visitor);
-    visitor
-        .total
-        .expect("a model being trained should have at least one gradient")
 }

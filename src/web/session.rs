@@ -16,7 +16,7 @@ use super::tasks::{now_ms, yield_to_browser};
 use crate::data::{Batches, ImageSet};
 use crate::page::inference::encode_points;
 use crate::page::{PlanePoint, SessionEvent, held_out_split};
-use crate::vae::{Checkpoint, Hyper, Trainer, Vae, VaeConfig, to_cpu};
+use crate::vae::{Checkpoint, Hyper, StepReport, Trainer, Vae, VaeConfig, to_cpu};
 
 /// How often the page gets a fresh copy of the weights for drawing (ms of training), at least.
 const MODEL_REFRESH_MS: f64 = 400.0;
@@ -30,6 +30,10 @@ const TRAIN_TO_REFRESH: f64 = 6.0;
 const REPORT_EVERY_MS: f64 = 100.0;
 /// Held-out negative ELBO every this many steps.
 const EVALUATE_EVERY: u64 = 50;
+/// Steps queued on the device before their numbers are read back, at most: enough that reads
+/// are rare where steps are fast, few enough that Pause is felt at once where they are slow
+/// (the depth is what fits in `REPORT_EVERY_MS`).
+const MAX_QUEUED: usize = 32;
 
 pub enum Command {
     Run(bool),
@@ -110,6 +114,7 @@ pub async fn run(
     let mut next_points = f64::NEG_INFINITY;
     let mut last_report = f64::NEG_INFINITY;
     let mut reports = Vec::new();
+    let mut queue_depth = 1;
     let stepped = |reports: &mut Vec<_>, epoch| {
         events.emit(Event::Report(SessionEvent::Stepped(
             std::mem::take(reports),
@@ -124,7 +129,10 @@ pub async fn run(
         // Take every waiting command; when idle, sleep until the next one.
         let idle = !running && pending_steps == 0;
         let next = if idle {
-            // Nothing may stay unreported while the session waits.
+            // Nothing may stay unread or unreported while the session waits.
+            if let Err(error) = read_into(&mut trainer, &mut reports).await {
+                return failed(error);
+            }
             if !reports.is_empty() {
                 stepped(&mut reports, batches.epoch);
             }
@@ -144,6 +152,9 @@ pub async fn run(
                 Command::Run(run) => {
                     let pausing = running && !run;
                     running = run;
+                    if let Err(error) = read_into(&mut trainer, &mut reports).await {
+                        return failed(error);
+                    }
                     if !reports.is_empty() {
                         stepped(&mut reports, batches.epoch);
                     }
@@ -175,16 +186,25 @@ pub async fn run(
             .map(|i| split.train[i])
             .collect();
         let images = data.batch(&indices, trainer.device());
-        let report = match trainer.step(images).await {
-            Ok(report) => report,
-            Err(error) => return failed(error.to_string()),
-        };
+        // Queued, not waited for: the numbers are read back a few steps at a time.
+        if let Err(error) = trainer.queue_step(images) {
+            return failed(error.to_string());
+        }
         pending_steps = pending_steps.saturating_sub(1);
-        let step = report.step;
-        reports.push(report);
+        let step = trainer.steps();
         let now = now_ms();
         let stopping = !running && pending_steps == 0;
-        if stopping || now - last_report > REPORT_EVERY_MS {
+        let due = stopping || now - last_report > REPORT_EVERY_MS;
+        if due || trainer.queued() >= queue_depth {
+            if let Err(error) = read_into(&mut trainer, &mut reports).await {
+                return failed(error);
+            }
+            if let Some(last) = reports.last() {
+                queue_depth = (REPORT_EVERY_MS / last.step_ms.max(0.1))
+                    .clamp(1.0, MAX_QUEUED as f64) as usize;
+            }
+        }
+        if due {
             stepped(&mut reports, batches.epoch);
             last_report = now;
         }
@@ -213,6 +233,12 @@ pub async fn run(
         // Let the page draw and handle input between steps (in the worker: take commands).
         yield_to_browser().await;
     }
+}
+
+/// Reads back the numbers of the steps queued on the device, after `reports`.
+async fn read_into(trainer: &mut Trainer, reports: &mut Vec<StepReport>) -> Result<(), String> {
+    reports.extend(trainer.read_reports().await.map_err(|e| e.to_string())?);
+    Ok(())
 }
 
 /// Sends a CPU copy of the weights and, with `points`, the held-out images' encodings.

@@ -51,6 +51,7 @@ fn report(step: u64) -> StepReport {
         grad_norm: 10.0,
         applied: true,
         rolled_back: false,
+        host_reads: 0,
         discriminator: None,
         step_ms: 20.0,
         samples_per_s: 6400.0,

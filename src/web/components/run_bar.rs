@@ -58,7 +58,7 @@ pub fn RunBar(props: &Props) -> Html {
                 <dt>{ "Epoch" }</dt>
                 <dd id="epoch">{ props.epoch }</dd>
                 <dt>{ "Samples/s" }</dt>
-                <dd id="samples-per-s">{ last.map(|r| format!("{:.0}", r.samples_per_s)).unwrap_or_default() }</dd>
+                <dd id="samples-per-s" data-host-reads={last.map(|r| r.host_reads.to_string()).unwrap_or_default()}>{ last.map(|r| format!("{:.0}", r.samples_per_s)).unwrap_or_default() }</dd>
                 <dt>{ "Total loss " }<Explained term={Term::Nats} /></dt>
                 <dd id="total-loss" data-value={last.map(|r| r.total.to_string()).unwrap_or_default()}>
                     { last.map(|r| format!("{:.1} nats", r.total)).unwrap_or_default() }

@@ -1,0 +1,143 @@
+//! The non-finite guard, kept on the device: whether a step may change the weights is a boolean
+//! tensor computed beside its losses, and the update goes through it. So no step has to read
+//! anything back before the next one is queued (on a GPU that round trip, not the arithmetic,
+//! bounds a small model's speed), and the guard stays exact: a refused step leaves the weights
+//! bit for bit as they were.
+
+use burn::module::{ModuleMapper, ModuleVisitor, Param};
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use burn::tensor::Bool;
+
+/// Whether every one of `scalars` is finite, as a [1] boolean on the inner (non-autodiff) device.
+pub(super) fn all_finite(scalars: &[Tensor<1>]) -> Tensor<1, Bool> {
+    scalars
+        .iter()
+        .map(|s| s.clone().without_autodiff().is_finite())
+        .reduce(Tensor::bool_and)
+        .expect("the guard should be given at least one value")
+}
+
+/// One optimizer update of `module` that takes effect only when `ok` holds ([1], on the
+/// gradients' device) and the weights it makes are finite; otherwise every weight stays bit for
+/// bit as it was. Returns the module and whether the update took effect.
+///
+/// A refused update's gradients reach the optimizer as zeros, so no NaN enters its moments
+/// (they decay as for a zero gradient).
+pub(super) fn guarded_update<M: Module>(
+    optim: &mut ModuleOptimizer,
+    learning_rate: f64,
+    module: M,
+    mut grads: GradientsParams,
+    ok: Tensor<1, Bool>,
+) -> (M, Tensor<1, Bool>) {
+    let before = Weights::of(&module);
+    module.visit(&mut ZeroUnless {
+        ok: ok.clone(),
+        grads: &mut grads,
+    });
+    let after = optim.step(learning_rate, module, grads);
+    let taken = ok.bool_and(squared_weights(&after).is_finite());
+    let module = after.map(&mut KeepUnless {
+        taken: taken.clone(),
+        before: before.0.into_iter(),
+    });
+    (module, taken)
+}
+
+/// `[1; D]`-shaped `flag` spread over `shape`.
+fn spread<const D: usize>(flag: &Tensor<1, Bool>, shape: burn::tensor::Shape) -> Tensor<D, Bool> {
+    flag.clone().reshape([1; D]).expand(shape)
+}
+
+/// Each gradient replaced by zeros unless `ok`.
+struct ZeroUnless<'a> {
+    ok: Tensor<1, Bool>,
+    grads: &'a mut GradientsParams,
+}
+
+impl ModuleVisitor for ZeroUnless<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if let Some(grad) = self.grads.remove::<D>(param.id) {
+            let refused = spread::<D>(&self.ok, grad.shape()).bool_not();
+            self.grads.register(param.id, grad.mask_fill(refused, 0.0));
+        }
+    }
+}
+
+/// A module's weights, flattened, in the order its visitors and mappers meet them.
+struct Weights(Vec<Tensor<1>>);
+
+impl Weights {
+    fn of<M: Module>(module: &M) -> Self {
+        struct Collect(Vec<Tensor<1>>);
+        impl ModuleVisitor for Collect {
+            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+                let weights = param.val().without_autodiff();
+                let count = weights.shape().num_elements();
+                self.0.push(weights.reshape([count]));
+            }
+        }
+        let mut collect = Collect(Vec::new());
+        module.visit(&mut collect);
+        Self(collect.0)
+    }
+}
+
+/// Each weight as updated when `taken`, else as it was `before`.
+struct KeepUnless {
+    taken: Tensor<1, Bool>,
+    before: std::vec::IntoIter<Tensor<1>>,
+}
+
+impl ModuleMapper for KeepUnless {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let before = self
+            .before
+            .next()
+            .expect("the updated module should have the weights it had before the update");
+        param.map(|after| {
+            let require_grad = after.is_require_grad();
+            let after = after.without_autodiff();
+            let shape = after.shape();
+            let taken = spread::<D>(&self.taken, shape.clone());
+            let chosen = before.reshape(shape).mask_where(taken, after);
+            Tensor::from_inner(chosen).set_require_grad(require_grad)
+        })
+    }
+}
+
+/// ‖w‖² over all of `module`'s weights: NaN or ∞ when any weight is (or when they are too large
+/// to square). On the inner device.
+pub(super) fn squared_weights<M: Module>(module: &M) -> Tensor<1> {
+    Weights::of(module)
+        .0
+        .into_iter()
+        .map(|w| w.square().sum())
+        .reduce(|total, sum| total + sum)
+        .expect("a model being trained should have at least one weight")
+}
+
+/// ‖g‖² over all of `module`'s gradients: NaN or ∞ when any gradient is.
+pub(super) fn squared_gradients<M: Module>(module: &M, grads: &GradientsParams) -> Tensor<1> {
+    struct Visitor<'a> {
+        grads: &'a GradientsParams,
+        total: Option<Tensor<1>>,
+    }
+    impl ModuleVisitor for Visitor<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if let Some(grad) = self.grads.get::<D>(param.id) {
+                let sum = grad.square().sum();
+                self.total = Some(match self.total.take() {
+                    Some(total) => total + sum,
+                    None => sum,
+                });
+            }
+        }
+    }
+    let mut visitor = Visitor { grads, total: None };
+    module.visit(&mut visitor);
+    visitor
+        .total
+        .expect("a model being trained should have at least one gradient")
+}

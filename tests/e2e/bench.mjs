@@ -1,0 +1,56 @@
+// The in-page training benchmark (prints numbers, asserts nothing; not part of the suite):
+// wall-clock samples/s over SECONDS of training, everything between steps counted (batches,
+// reports, weight copies, the plane's encodings), beside one step's compute and the trainer's
+// reads from the device per step, on the CPU and on WebGPU (SwiftShader), and Chromium's
+// resident memory at the start and the end.
+//
+//   DIST_DIR=/path/to/dist node tests/e2e/bench.mjs [SECONDS] [cpu|webgpu|both]
+import { execFileSync } from 'node:child_process';
+import { serveDist, launch, ready } from './harness.js';
+
+const seconds = Number(process.argv[2] ?? 30);
+const which = process.argv[3] ?? 'both';
+const batch = 128;
+
+/** Resident memory of every Chromium process, MB (only the benchmark's browser runs). */
+function chromiumMb() {
+  const out = execFileSync('ps', ['-C', 'chromium', '-o', 'rss='], { encoding: 'utf8' });
+  return out.split('\n').filter(Boolean).reduce((sum, kb) => sum + Number(kb), 0) / 1024;
+}
+
+const server = await serveDist();
+for (const webgpu of [false, true]) {
+  if (which !== 'both' && (which === 'webgpu') !== webgpu) continue;
+  const name = webgpu ? 'WebGPU (SwiftShader)' : 'CPU';
+  const browser = await launch({ webgpu });
+  const { page } = browser;
+  await page.goto(server.url);
+  await ready(page);
+  await page.click('#reset');
+  await ready(page);
+  await page.click('#train');
+  await page.waitForFunction(() => Number(document.querySelector('#step-count').textContent) >= 3, null, { timeout: 600_000 });
+  const read = () =>
+    page.evaluate(() => {
+      const rate = document.querySelector('#samples-per-s');
+      return {
+        step: Number(document.querySelector('#step-count').textContent),
+        reads: Number(rate.dataset.hostReads),
+        compute: Number(rate.textContent),
+        at: performance.now(),
+      };
+    });
+  const [start, startMb] = [await read(), chromiumMb()];
+  await page.waitForTimeout(seconds * 1000);
+  const [end, endMb] = [await read(), chromiumMb()];
+  const steps = end.step - start.step;
+  const wall = (steps * batch) / ((end.at - start.at) / 1000);
+  console.log(
+    `${name}: ${steps} steps in ${((end.at - start.at) / 1000).toFixed(1)} s: ${wall.toFixed(0)} samples/s wall clock; ` +
+      `one step's compute ${end.compute} samples/s; ${((end.reads - start.reads) / Math.max(steps, 1)).toFixed(3)} reads per step; ` +
+      `Chromium resident ${startMb.toFixed(0)} → ${endMb.toFixed(0)} MB`,
+  );
+  await page.click('#train');
+  await browser.close();
+}
+await server.close();
