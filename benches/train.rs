@@ -74,8 +74,7 @@ fn measure(device: Device, warmup_steps: usize, steps: usize) -> Figures {
         let pool = if size == 1 { &pool_1 } else { &pool_128 };
         let (start, reads) = (Instant::now(), trainer.host_reads());
         for i in 0..n {
-            trainer
-                .queue_step(pool[i % pool.len()].clone())
+            block_on(trainer.queue_step(pool[i % pool.len()].clone()))
                 .expect("training should run");
             if (i + 1) % READ_EVERY == 0 || i + 1 == n {
                 block_on(trainer.read_reports()).expect("the numbers should read back");

@@ -73,12 +73,12 @@ pub fn launches_child() {
         .map(|_| set.batch(&batches.next_batch(128), &device))
         .collect();
     for batch in &pool[..STEPS.0] {
-        trainer.queue_step(batch.clone()).expect("a step");
+        block_on(trainer.queue_step(batch.clone())).expect("a step");
     }
     block_on(trainer.read_reports()).expect("the numbers should read back");
     let before = kernel_lines(&log).len();
     for batch in &pool[STEPS.0..] {
-        trainer.queue_step(batch.clone()).expect("a step");
+        block_on(trainer.queue_step(batch.clone())).expect("a step");
     }
     block_on(trainer.read_reports()).expect("the numbers should read back");
     let lines = kernel_lines(&log);
@@ -157,7 +157,7 @@ pub fn agreement_child() {
         let mut totals = Vec::new();
         for i in 0..steps {
             let images = set.batch(&batches.next_batch(batch), trainer.device());
-            trainer.queue_step(images).expect("a step");
+            block_on(trainer.queue_step(images)).expect("a step");
             if (i + 1) % 20 == 0 {
                 let reports = block_on(trainer.read_reports()).expect("the numbers");
                 totals.extend(reports.iter().map(|r| r.total));
@@ -201,7 +201,7 @@ pub fn soak_child() {
     let mut resident = Vec::new();
     for i in 0..STEPS.0 + steps {
         let images = set.batch(&batches.next_batch(batch), trainer.device());
-        trainer.queue_step(images).expect("a step");
+        block_on(trainer.queue_step(images)).expect("a step");
         if (i + 1) % 20 == 0 || i + 1 == STEPS.0 {
             block_on(trainer.read_reports()).expect("the numbers should read back");
         }

@@ -271,7 +271,7 @@ usage: vae-train [options]
             for step in 1..=steps_per_epoch {
                 let batch = train.batch(&batches.next_batch(o.hyper.batch_size), trainer.device());
                 // Queued back to back; the numbers are read every 10 steps (one sync each).
-                trainer.queue_step(batch).map_err(|e| e.to_string())?;
+                block_on(trainer.queue_step(batch)).map_err(|e| e.to_string())?;
                 if step % 10 == 0 || step == steps_per_epoch {
                     for report in block_on(trainer.read_reports()).map_err(|e| e.to_string())? {
                         reconstruction += report.reconstruction as f64 / steps_per_epoch as f64;

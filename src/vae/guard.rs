@@ -9,6 +9,9 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::Bool;
 
+use super::TrainError;
+use std::cell::Cell;
+
 /// Whether every one of `scalars` is finite, as a [1] boolean on the inner (non-autodiff) device.
 pub(super) fn all_finite(scalars: &[Tensor<1>]) -> Tensor<1, Bool> {
     scalars
@@ -43,6 +46,52 @@ pub(super) fn guarded_update<M: Module>(
         before: before.0.into_iter(),
     });
     (module, taken)
+}
+
+/// The same update where a read from the device costs nothing (the CPU backend, where
+/// selecting through the flag would cost passes over every weight instead): `ok` is read, the
+/// update made only when it holds and kept only when the weights it makes are finite. Each read
+/// is counted in `reads`.
+pub(super) async fn checked_update<M: Module>(
+    optim: &mut ModuleOptimizer,
+    learning_rate: f64,
+    module: M,
+    grads: GradientsParams,
+    ok: Tensor<1, Bool>,
+    reads: &Cell<u64>,
+) -> Result<(M, Tensor<1, Bool>), TrainError> {
+    if !read_flag(ok.clone(), reads).await? {
+        // As on the device: the optimizer sees zeros (its moments decay), the weights stay.
+        let mut grads = grads;
+        module.visit(&mut ZeroUnless {
+            ok: ok.clone(),
+            grads: &mut grads,
+        });
+        let _ = optim.step(learning_rate, module.clone(), grads);
+        return Ok((module, ok));
+    }
+    let after = optim.step(learning_rate, module.clone(), grads);
+    let finite = squared_weights(&after).is_finite();
+    let kept = if read_flag(finite.clone(), reads).await? {
+        after
+    } else {
+        module
+    };
+    Ok((kept, finite))
+}
+
+async fn read_flag(flag: Tensor<1, Bool>, reads: &Cell<u64>) -> Result<bool, TrainError> {
+    let data = flag
+        .float()
+        .into_data_async()
+        .await
+        .map_err(|e| TrainError::Read(format!("{e}")))?;
+    reads.set(reads.get() + 1);
+    let values = data
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|e| TrainError::Read(format!("{e}")))?;
+    Ok(values.first() == Some(&1.0))
 }
 
 /// `[1; D]`-shaped `flag` spread over `shape`.

@@ -202,6 +202,54 @@ fn an_update_that_would_break_the_weights_is_refused() {
     assert_ne!(weights_of(trainer.vae()), good);
 }
 
+/// The guard on the device (a GPU's path) and the guard read on the host (the CPU's) apply,
+/// refuse and leave the weights alike, bit for bit.
+#[test]
+fn the_guard_on_the_device_and_on_the_host_agree_bit_for_bit() {
+    let set = mnist().take(256);
+    let run = |on_device: bool| {
+        let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 5, &Device::flex())
+            .expect("VAE-MLP-2 should build");
+        if on_device {
+            trainer.guard_on_the_device();
+        }
+        let mut reports = train(&mut trainer, &set, 3, 8);
+        let mut values = set.pixels[..128 * 784].to_vec();
+        values[9] = f32::INFINITY;
+        let poisoned = Tensor::from_data(TensorData::new(values, [128, 784]), trainer.device());
+        reports.push(block_on(trainer.step(poisoned)).expect("the step should run"));
+        trainer.hyper.learning_rate = 1e30;
+        reports.extend(train(&mut trainer, &set, 1, 9));
+        trainer.hyper.learning_rate = 1e-3;
+        trainer.hyper.discriminator = true;
+        reports.extend(train(&mut trainer, &set, 2, 10));
+        let flags: Vec<_> = reports
+            .iter()
+            .map(|r| (r.step, r.applied, r.rolled_back, r.total.to_bits()))
+            .collect();
+        (
+            flags,
+            weights_of(trainer.vae()),
+            weights_of(trainer.parts().1),
+        )
+    };
+    let (host, device) = (run(false), run(true));
+    assert!(host.1 == device.1 && host.2 == device.2, "the same weights");
+    assert_eq!(
+        host.0.iter().map(|f| (f.1, f.2)).collect::<Vec<_>>(),
+        [
+            (true, false),
+            (true, false),
+            (true, false),
+            (false, false),
+            (false, true),
+            (true, false),
+            (true, false)
+        ]
+    );
+    assert_eq!(host, device);
+}
+
 /// Every weight of `module`, as bits.
 fn weights_of<M: Module>(module: &M) -> Vec<u32> {
     struct Collect(Vec<u32>);
@@ -237,9 +285,7 @@ fn queued_steps_read_together_equal_steps_read_one_by_one() {
         .map(|b| block_on(one_by_one.step(set.batch(b, one_by_one.device()))).expect("a step"))
         .collect();
     for b in &batches {
-        queued
-            .queue_step(set.batch(b, queued.device()))
-            .expect("a step should queue");
+        block_on(queued.queue_step(set.batch(b, queued.device()))).expect("a step should queue");
     }
     assert_eq!(queued.queued(), 6);
     let reads = queued.host_reads();

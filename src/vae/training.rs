@@ -8,7 +8,7 @@ use burn::tensor::{TensorData, Transaction};
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
-use super::guard::{all_finite, guarded_update, squared_gradients};
+use super::guard::{all_finite, checked_update, guarded_update, squared_gradients};
 use super::loss::{bce_with_logits, kl_standard_normal};
 use super::{ConfigError, Discriminator, Vae, VaeConfig};
 use crate::data::Rng;
@@ -187,6 +187,8 @@ pub struct Trainer {
     /// When the first of `queued` was queued.
     queued_since: Option<Instant>,
     host_reads: Cell<u64>,
+    /// The CPU backend: reading the guard's flag is free there, selecting through it is not.
+    reads_are_free: bool,
 }
 
 /// A queued step's numbers, still on the device, and what the host knows of it.
@@ -215,6 +217,7 @@ impl Trainer {
         seed: u64,
         device: &Device,
     ) -> Result<Self, TrainError> {
+        let reads_are_free = *device == Device::flex();
         let device = device.clone().autodiff();
         config.validate()?;
         let (vae, discriminator) = with_seed_lock(|| {
@@ -241,6 +244,7 @@ impl Trainer {
             queued: Vec::new(),
             queued_since: None,
             host_reads: Cell::new(0),
+            reads_are_free,
         })
     }
 
@@ -289,8 +293,9 @@ impl Trainer {
     ///
     /// A step whose losses or gradients are not finite, or whose update would make the weights
     /// non-finite (or so large that their squares overflow), leaves the weights bit for bit as
-    /// they were; the guard is computed on the device (see `guard`).
-    pub fn queue_step(&mut self, images: Tensor<2>) -> Result<(), TrainError> {
+    /// they were. On a GPU the guard is computed on the device and nothing is awaited (see
+    /// `guard`); on the CPU, where a read costs nothing, the flag is read before the update.
+    pub async fn queue_step(&mut self, images: Tensor<2>) -> Result<(), TrainError> {
         self.hyper.validate()?;
         let [batch, pixels] = images.dims();
         if pixels != self.config.image.pixels() {
@@ -320,7 +325,9 @@ impl Trainer {
             let z_prior = self.normals(batch);
             let fakes = Tensor::cat(vec![logits, self.vae.decode_logits(z_prior)], 0);
             let fakes = burn::tensor::activation::sigmoid(fakes);
-            let report = self.discrimination_phase(images, fakes.clone().detach());
+            let report = self
+                .discrimination_phase(images, fakes.clone().detach())
+                .await?;
             // Non-saturating: the decoder is scored by how real D now finds its images.
             let fake_logits = self.discriminator.forward(fakes);
             let ones = fake_logits.ones_like();
@@ -338,13 +345,21 @@ impl Trainer {
             guarded.push(adversarial.clone());
         }
         let ok = all_finite(&guarded);
-        let (vae, taken) = guarded_update(
-            &mut self.optim,
-            self.hyper.learning_rate,
-            self.vae.clone(),
-            grads,
-            ok,
-        );
+        let learning_rate = self.hyper.learning_rate;
+        let (vae, taken) = if self.reads_are_free {
+            let vae = self.vae.clone();
+            checked_update(
+                &mut self.optim,
+                learning_rate,
+                vae,
+                grads,
+                ok,
+                &self.host_reads,
+            )
+            .await?
+        } else {
+            guarded_update(&mut self.optim, learning_rate, self.vae.clone(), grads, ok)
+        };
         self.vae = vae;
         self.step += 1;
 
@@ -367,6 +382,12 @@ impl Trainer {
             discriminator: self.hyper.discriminator,
         });
         Ok(())
+    }
+
+    /// Guards every step on the device, as on a GPU, whatever the backend (for tests).
+    #[cfg(test)]
+    pub(super) fn guard_on_the_device(&mut self) {
+        self.reads_are_free = false;
     }
 
     /// Steps queued and not read back yet.
@@ -432,7 +453,7 @@ impl Trainer {
     /// One step, waited for: [`Trainer::queue_step`] then [`Trainer::read_reports`]; the
     /// report of this step (the last one queued).
     pub async fn step(&mut self, images: Tensor<2>) -> Result<StepReport, TrainError> {
-        self.queue_step(images)?;
+        self.queue_step(images).await?;
         let reports = self.read_reports().await?;
         Ok(reports
             .into_iter()
@@ -442,7 +463,11 @@ impl Trainer {
 
     /// Updates D with its own optimizer on real images and detached generated ones; its
     /// [loss, accuracy, taken] (loss and accuracy before the update) on the inner device.
-    fn discrimination_phase(&mut self, real: Tensor<2>, fakes: Tensor<2>) -> Tensor<1> {
+    async fn discrimination_phase(
+        &mut self,
+        real: Tensor<2>,
+        fakes: Tensor<2>,
+    ) -> Result<Tensor<1>, TrainError> {
         let real_logits = self.discriminator.forward(real);
         let fake_logits = self.discriminator.forward(fakes);
         let count = (real_logits.dims()[0] + fake_logits.dims()[0]) as f64;
@@ -452,22 +477,33 @@ impl Trainer {
             + bce_with_logits(fake_logits.clone(), fake_logits.zeros_like()).mean();
         let grads = GradientsParams::from_grads(loss.backward(), &self.discriminator);
         let ok = all_finite(&[loss.clone(), squared_gradients(&self.discriminator, &grads)]);
-        let (discriminator, taken) = guarded_update(
+        let (optim, learning_rate) = (
             &mut self.discriminator_optim,
             self.hyper.discriminator_learning_rate,
-            self.discriminator.clone(),
-            grads,
-            ok,
         );
+        let discriminator = self.discriminator.clone();
+        let (discriminator, taken) = if self.reads_are_free {
+            checked_update(
+                optim,
+                learning_rate,
+                discriminator,
+                grads,
+                ok,
+                &self.host_reads,
+            )
+            .await?
+        } else {
+            guarded_update(optim, learning_rate, discriminator, grads, ok)
+        };
         self.discriminator = discriminator;
-        Tensor::cat(
+        Ok(Tensor::cat(
             vec![
                 loss.without_autodiff(),
                 (correct / count).without_autodiff(),
                 taken.float(),
             ],
             0,
-        )
+        ))
     }
 
     /// The ELBO terms on `images` ([batch, pixels] on [`Trainer::device`]), with a fixed ε so

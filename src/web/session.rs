@@ -187,7 +187,7 @@ pub async fn run(
             .collect();
         let images = data.batch(&indices, trainer.device());
         // Queued, not waited for: the numbers are read back a few steps at a time.
-        if let Err(error) = trainer.queue_step(images) {
+        if let Err(error) = trainer.queue_step(images).await {
             return failed(error.to_string());
         }
         pending_steps = pending_steps.saturating_sub(1);
