@@ -42,9 +42,13 @@ pub fn LessonTour(props: &Props) -> Html {
     let seen = use_state(Seen::default);
     {
         let (clicked, trained, steps_now) = (clicked.clone(), trained.clone(), steps_now.clone());
+        let seen = seen.clone();
         use_effect_with(props.lesson.clone(), move |_| {
             clicked.borrow_mut().clear();
             *trained.borrow_mut() = (steps_now.borrow().0, 0);
+            // What was seen for the last step must not count as done for this one, even for the
+            // moment until the watch below looks again.
+            seen.set(Seen::default());
         });
     }
     {
