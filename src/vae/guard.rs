@@ -7,7 +7,7 @@
 use burn::module::{ModuleMapper, ModuleVisitor, Param};
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
-use burn::tensor::Bool;
+use burn::tensor::{Bool, Transaction};
 
 use super::TrainError;
 use std::cell::Cell;
@@ -26,8 +26,25 @@ pub(super) fn all_finite(scalars: &[Tensor<1>]) -> Tensor<1, Bool> {
 /// bit as it was. Returns the module and whether the update took effect.
 ///
 /// A refused update's gradients reach the optimizer as zeros, so no NaN enters its moments
-/// (they decay as for a zero gradient).
-pub(super) fn guarded_update<M: Module>(
+/// (they decay as for a zero gradient). With `host_reads` (the CPU backend, where a read is free
+/// and a select over every weight is not) the flag is read on the host, each read counted;
+/// without, it is applied on the device and nothing is awaited. Both give the same weights.
+pub(super) async fn guarded_update<M: Module>(
+    optim: &mut ModuleOptimizer,
+    learning_rate: f64,
+    module: M,
+    grads: GradientsParams,
+    ok: Tensor<1, Bool>,
+    host_reads: Option<&Cell<u64>>,
+) -> Result<(M, Tensor<1, Bool>), TrainError> {
+    match host_reads {
+        Some(reads) => checked_update(optim, learning_rate, module, grads, ok, reads).await,
+        None => Ok(selected_update(optim, learning_rate, module, grads, ok)),
+    }
+}
+
+/// [`guarded_update`] on the device: the update selected through the flag.
+fn selected_update<M: Module>(
     optim: &mut ModuleOptimizer,
     learning_rate: f64,
     module: M,
@@ -48,21 +65,18 @@ pub(super) fn guarded_update<M: Module>(
     (module, taken)
 }
 
-/// The same update where a read from the device costs nothing (the CPU backend, where
-/// selecting through the flag would cost passes over every weight instead): `ok` is read, the
-/// update made only when it holds and kept only when the weights it makes are finite. Each read
-/// is counted in `reads`.
-pub(super) async fn checked_update<M: Module>(
+/// [`guarded_update`] on the host: `ok` is read, the update made only when it holds and kept only
+/// when the weights it makes are finite.
+async fn checked_update<M: Module>(
     optim: &mut ModuleOptimizer,
     learning_rate: f64,
     module: M,
-    grads: GradientsParams,
+    mut grads: GradientsParams,
     ok: Tensor<1, Bool>,
     reads: &Cell<u64>,
 ) -> Result<(M, Tensor<1, Bool>), TrainError> {
     if !read_flag(ok.clone(), reads).await? {
         // As on the device: the optimizer sees zeros (its moments decay), the weights stay.
-        let mut grads = grads;
         module.visit(&mut ZeroUnless {
             ok: ok.clone(),
             grads: &mut grads,
@@ -81,17 +95,31 @@ pub(super) async fn checked_update<M: Module>(
 }
 
 async fn read_flag(flag: Tensor<1, Bool>, reads: &Cell<u64>) -> Result<bool, TrainError> {
-    let data = flag
-        .float()
-        .into_data_async()
+    let values = read_vectors(vec![flag.float()], reads).await?;
+    Ok(values.first().and_then(|v| v.first()) == Some(&1.0))
+}
+
+/// Reads vectors from the device in one round trip (the browser cannot block, so always
+/// async), counting it in `reads`.
+pub(super) async fn read_vectors(
+    vectors: Vec<Tensor<1>>,
+    reads: &Cell<u64>,
+) -> Result<Vec<Vec<f32>>, TrainError> {
+    let read = vectors
+        .into_iter()
+        .fold(Transaction::default(), |read, t| read.register(t));
+    let data = read
+        .execute_async()
         .await
         .map_err(|e| TrainError::Read(format!("{e}")))?;
     reads.set(reads.get() + 1);
-    let values = data
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .map_err(|e| TrainError::Read(format!("{e}")))?;
-    Ok(values.first() == Some(&1.0))
+    data.into_iter()
+        .map(|d| {
+            d.convert::<f32>()
+                .try_into_vec::<f32>()
+                .map_err(|e| TrainError::Read(format!("{e}")))
+        })
+        .collect()
 }
 
 /// `[1; D]`-shaped `flag` spread over `shape`.

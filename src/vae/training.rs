@@ -4,11 +4,11 @@ use std::sync::Mutex;
 use burn::module::{ModuleVisitor, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
-use burn::tensor::{TensorData, Transaction};
+use burn::tensor::TensorData;
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
-use super::guard::{all_finite, checked_update, guarded_update, squared_gradients};
+use super::guard::{all_finite, guarded_update, read_vectors, squared_gradients};
 use super::loss::{bce_with_logits, kl_standard_normal};
 use super::{ConfigError, Discriminator, Vae, VaeConfig};
 use crate::data::Rng;
@@ -345,21 +345,15 @@ impl Trainer {
             guarded.push(adversarial.clone());
         }
         let ok = all_finite(&guarded);
-        let learning_rate = self.hyper.learning_rate;
-        let (vae, taken) = if self.reads_are_free {
-            let vae = self.vae.clone();
-            checked_update(
-                &mut self.optim,
-                learning_rate,
-                vae,
-                grads,
-                ok,
-                &self.host_reads,
-            )
-            .await?
-        } else {
-            guarded_update(&mut self.optim, learning_rate, self.vae.clone(), grads, ok)
-        };
+        let (vae, taken) = guarded_update(
+            &mut self.optim,
+            self.hyper.learning_rate,
+            self.vae.clone(),
+            grads,
+            ok,
+            self.reads_are_free.then_some(&self.host_reads),
+        )
+        .await?;
         self.vae = vae;
         self.step += 1;
 
@@ -477,24 +471,15 @@ impl Trainer {
             + bce_with_logits(fake_logits.clone(), fake_logits.zeros_like()).mean();
         let grads = GradientsParams::from_grads(loss.backward(), &self.discriminator);
         let ok = all_finite(&[loss.clone(), squared_gradients(&self.discriminator, &grads)]);
-        let (optim, learning_rate) = (
+        let (discriminator, taken) = guarded_update(
             &mut self.discriminator_optim,
             self.hyper.discriminator_learning_rate,
-        );
-        let discriminator = self.discriminator.clone();
-        let (discriminator, taken) = if self.reads_are_free {
-            checked_update(
-                optim,
-                learning_rate,
-                discriminator,
-                grads,
-                ok,
-                &self.host_reads,
-            )
-            .await?
-        } else {
-            guarded_update(optim, learning_rate, discriminator, grads, ok)
-        };
+            self.discriminator.clone(),
+            grads,
+            ok,
+            self.reads_are_free.then_some(&self.host_reads),
+        )
+        .await?;
         self.discriminator = discriminator;
         Ok(Tensor::cat(
             vec![
@@ -564,26 +549,4 @@ impl Trainer {
     pub(super) fn rng_state(&self) -> u64 {
         self.rng.state()
     }
-}
-
-/// Reads vectors in one round trip (the browser cannot block, so always async), counting it.
-async fn read_vectors(
-    vectors: Vec<Tensor<1>>,
-    reads: &Cell<u64>,
-) -> Result<Vec<Vec<f32>>, TrainError> {
-    let read = vectors
-        .into_iter()
-        .fold(Transaction::default(), |read, t| read.register(t));
-    let data = read
-        .execute_async()
-        .await
-        .map_err(|e| TrainError::Read(format!("{e}")))?;
-    reads.set(reads.get() + 1);
-    data.into_iter()
-        .map(|d| {
-            d.convert::<f32>()
-                .try_into_vec::<f32>()
-                .map_err(|e| TrainError::Read(format!("{e}")))
-        })
-        .collect()
 }
