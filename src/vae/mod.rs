@@ -1,5 +1,6 @@
 //! The VAE: model, loss, discriminator, training and checkpoints. Uses `data`; no web code.
 
+mod adam;
 mod checkpoint;
 pub mod completion;
 mod config;

@@ -2,12 +2,13 @@ use std::cell::Cell;
 use std::sync::Mutex;
 
 use burn::module::{ModuleVisitor, Param};
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
+use super::adam::adam;
 use super::guard::{all_finite, guarded_update, read_vectors, squared_gradients};
 use super::loss::{bce_with_logits, kl_standard_normal};
 use super::{ConfigError, Discriminator, Vae, VaeConfig};
@@ -203,11 +204,6 @@ struct Queued {
 
 /// Width of the discriminator's hidden layer.
 const DISCRIMINATOR_HIDDEN: usize = 256;
-
-/// The optimizer of both the VAE and the discriminator (each gets its own).
-pub(super) fn adam() -> ModuleOptimizer {
-    AdamConfig::new().with_epsilon(1e-8).init()
-}
 
 impl Trainer {
     /// A fresh model on `device` (autodiff is switched on here), weights drawn from `seed`.

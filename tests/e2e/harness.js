@@ -79,9 +79,9 @@ export function withHooks(url) {
  * `touch`: the page gets a touch screen (`navigator.maxTouchPoints`, touch events).
  * `serviceWorkers: 'allow'` lets the page register its service worker (the offline tests); other
  * tests block it, so that each sees the network as the test routes it. With `webgpu`, pages open
- * with `?backend=webgpu` unless `pageChoosesBackend`.
+ * with `?backend=webgpu` unless `pageChoosesBackend`. `args`: more Chromium flags (the tools').
  */
-export async function launch({ webgpu, touch = false, serviceWorkers = 'block', pageChoosesBackend = false }) {
+export async function launch({ webgpu, touch = false, serviceWorkers = 'block', pageChoosesBackend = false, args: extra = [] }) {
   const profile = mkdtempSync(path.join(tmpdir(), 'vae-e2e-'));
   const args = [
     '--headless=new',
@@ -93,6 +93,7 @@ export async function launch({ webgpu, touch = false, serviceWorkers = 'block', 
     '--disable-sync',
   ];
   if (webgpu) args.push('--enable-unsafe-webgpu');
+  args.push(...extra);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,

@@ -14,7 +14,8 @@ use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device, FloatDType, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::training::{Trainer, adam};
+use super::adam::adam;
+use super::training::Trainer;
 use super::{ConfigError, Discriminator, Hyper, HyperError, Vae, VaeConfig, to_cpu};
 
 const MAGIC: &[u8; 7] = b"VAEPLAY";
