@@ -114,90 +114,184 @@ struct Factors {
 }
 
 /// One Adam update of the weights `w` in place, with moments `m` and `v`, in burn's order of
-/// operations.
+/// operations: four weights at a time where the target has SIMD (our crate is built for size,
+/// which leaves loops scalar), one at a time for the rest. Each lane does what a scalar does,
+/// so the results are the same bit for bit.
 fn update(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], k: &Factors) {
-    let done = lanes::update(w, g, m, v, k);
-    let (factor_1, factor_2) = (1.0 - BETA_1, 1.0 - BETA_2);
-    for i in done..w.len() {
-        let g = g[i];
-        if k.first {
-            m[i] = g * factor_1;
-            v[i] = g * g * factor_2;
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let done = update_lanes::<core::arch::wasm32::v128>(w, g, m, v, k);
+    #[cfg(target_arch = "x86_64")]
+    let done = update_lanes::<core::arch::x86_64::__m128>(w, g, m, v, k);
+    #[cfg(not(any(
+        all(target_arch = "wasm32", target_feature = "simd128"),
+        target_arch = "x86_64"
+    )))]
+    let done = 0;
+    let (w, g, m, v) = (&mut w[done..], &g[done..], &mut m[done..], &mut v[done..]);
+    update_lanes::<f32>(w, g, m, v, k);
+}
+
+/// Updates the leading multiple of `L::WIDTH` weights; returns how many.
+fn update_lanes<L: Lanes>(
+    w: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    k: &Factors,
+) -> usize {
+    let [beta_1, beta_2, factor_1, factor_2] =
+        [BETA_1, BETA_2, 1.0 - BETA_1, 1.0 - BETA_2].map(L::splat);
+    let [combined, epsilon, lr] = [k.combined, k.epsilon, k.lr].map(L::splat);
+    let chunks = w
+        .chunks_exact_mut(L::WIDTH)
+        .zip(g.chunks_exact(L::WIDTH))
+        .zip(m.chunks_exact_mut(L::WIDTH))
+        .zip(v.chunks_exact_mut(L::WIDTH));
+    let mut done = 0;
+    for (((w, g), m), v) in chunks {
+        let g = L::load(g);
+        let g_squared = g.mul(g);
+        let (m_new, v_new) = if k.first {
+            (g.mul(factor_1), g_squared.mul(factor_2))
         } else {
-            m[i] = m[i] * BETA_1 + g * factor_1;
-            v[i] = v[i] * BETA_2 + g * g * factor_2;
-        }
-        w[i] -= m[i] * k.combined / (v[i].sqrt() + k.epsilon) * k.lr;
+            (
+                L::load(m).mul(beta_1).add(g.mul(factor_1)),
+                L::load(v).mul(beta_2).add(g_squared.mul(factor_2)),
+            )
+        };
+        m_new.store(m);
+        v_new.store(v);
+        let step = m_new.mul(combined).div(v_new.sqrt().add(epsilon));
+        L::load(w).sub(step.mul(lr)).store(w);
+        done += L::WIDTH;
+    }
+    done
+}
+
+/// `WIDTH` f32s in one register, with the arithmetic Adam needs (IEEE in every lane).
+trait Lanes: Copy {
+    const WIDTH: usize;
+    fn splat(x: f32) -> Self;
+    /// From the first `WIDTH` values of `from` (it holds exactly that many).
+    fn load(from: &[f32]) -> Self;
+    fn store(self, to: &mut [f32]);
+    fn add(self, other: Self) -> Self;
+    fn sub(self, other: Self) -> Self;
+    fn mul(self, other: Self) -> Self;
+    fn div(self, other: Self) -> Self;
+    fn sqrt(self) -> Self;
+}
+
+impl Lanes for f32 {
+    const WIDTH: usize = 1;
+    fn splat(x: f32) -> Self {
+        x
+    }
+    fn load(from: &[f32]) -> Self {
+        from[0]
+    }
+    fn store(self, to: &mut [f32]) {
+        to[0] = self;
+    }
+    fn add(self, other: Self) -> Self {
+        self + other
+    }
+    fn sub(self, other: Self) -> Self {
+        self - other
+    }
+    fn mul(self, other: Self) -> Self {
+        self * other
+    }
+    fn div(self, other: Self) -> Self {
+        self / other
+    }
+    fn sqrt(self) -> Self {
+        f32::sqrt(self)
     }
 }
 
-/// [`update`] four weights at a time in WebAssembly SIMD: the page's crate is optimised for size,
-/// which leaves loops scalar. Each lane's operations are [`update`]'s, so the results are the
-/// same bit for bit.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-mod lanes {
-    use super::{BETA_1, BETA_2, Factors};
-    use core::arch::wasm32::*;
-
-    /// Updates the leading multiple of four weights; returns how many.
-    pub(super) fn update(
-        w: &mut [f32],
-        g: &[f32],
-        m: &mut [f32],
-        v: &mut [f32],
-        k: &Factors,
-    ) -> usize {
-        let [beta_1, beta_2] = [f32x4_splat(BETA_1), f32x4_splat(BETA_2)];
-        let [factor_1, factor_2] = [f32x4_splat(1.0 - BETA_1), f32x4_splat(1.0 - BETA_2)];
-        let [combined, epsilon, lr] = [k.combined, k.epsilon, k.lr].map(|x| f32x4_splat(x));
-        let chunks = w
-            .chunks_exact_mut(4)
-            .zip(g.chunks_exact(4))
-            .zip(m.chunks_exact_mut(4))
-            .zip(v.chunks_exact_mut(4));
-        let mut done = 0;
-        for (((w, g), m), v) in chunks {
-            // SAFETY: each chunk is four f32s, 16 bytes, as a v128 load or store reads or writes,
-            // and WebAssembly's loads and stores need no alignment.
-            unsafe {
-                let g = v128_load(g.as_ptr().cast());
-                let g_squared = f32x4_mul(g, g);
-                let (m_new, v_new) = if k.first {
-                    (f32x4_mul(g, factor_1), f32x4_mul(g_squared, factor_2))
-                } else {
-                    let m_old = v128_load(m.as_ptr().cast());
-                    let v_old = v128_load(v.as_ptr().cast());
-                    (
-                        f32x4_add(f32x4_mul(m_old, beta_1), f32x4_mul(g, factor_1)),
-                        f32x4_add(f32x4_mul(v_old, beta_2), f32x4_mul(g_squared, factor_2)),
-                    )
-                };
-                v128_store(m.as_mut_ptr().cast(), m_new);
-                v128_store(v.as_mut_ptr().cast(), v_new);
-                let step = f32x4_div(
-                    f32x4_mul(m_new, combined),
-                    f32x4_add(f32x4_sqrt(v_new), epsilon),
-                );
-                let w_old = v128_load(w.as_ptr().cast());
-                v128_store(w.as_mut_ptr().cast(), f32x4_sub(w_old, f32x4_mul(step, lr)));
-            }
-            done += 4;
-        }
-        done
+impl Lanes for core::arch::wasm32::v128 {
+    const WIDTH: usize = 4;
+    #[inline(always)]
+    fn splat(x: f32) -> Self {
+        core::arch::wasm32::f32x4_splat(x)
+    }
+    #[inline(always)]
+    fn load(from: &[f32]) -> Self {
+        assert!(from.len() == 4);
+        // SAFETY: `from` holds four f32s, the 16 bytes a v128 load reads; WebAssembly's loads
+        // need no alignment.
+        unsafe { core::arch::wasm32::v128_load(from.as_ptr().cast()) }
+    }
+    #[inline(always)]
+    fn store(self, to: &mut [f32]) {
+        assert!(to.len() == 4);
+        // SAFETY: as for `load`, into four f32s.
+        unsafe { core::arch::wasm32::v128_store(to.as_mut_ptr().cast(), self) }
+    }
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        core::arch::wasm32::f32x4_add(self, other)
+    }
+    #[inline(always)]
+    fn sub(self, other: Self) -> Self {
+        core::arch::wasm32::f32x4_sub(self, other)
+    }
+    #[inline(always)]
+    fn mul(self, other: Self) -> Self {
+        core::arch::wasm32::f32x4_mul(self, other)
+    }
+    #[inline(always)]
+    fn div(self, other: Self) -> Self {
+        core::arch::wasm32::f32x4_div(self, other)
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        core::arch::wasm32::f32x4_sqrt(self)
     }
 }
 
-/// Without SIMD the scalar loop does every weight.
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-mod lanes {
-    pub(super) fn update(
-        _: &mut [f32],
-        _: &[f32],
-        _: &mut [f32],
-        _: &mut [f32],
-        _: &super::Factors,
-    ) -> usize {
-        0
+/// SSE2, which every x86-64 processor has: its intrinsics are always safe to call there, which
+/// is the safety of each `unsafe` block below that does not say otherwise.
+#[cfg(target_arch = "x86_64")]
+impl Lanes for core::arch::x86_64::__m128 {
+    const WIDTH: usize = 4;
+    #[inline(always)]
+    fn splat(x: f32) -> Self {
+        unsafe { core::arch::x86_64::_mm_set1_ps(x) }
+    }
+    #[inline(always)]
+    fn load(from: &[f32]) -> Self {
+        assert!(from.len() == 4);
+        // SAFETY: `from` holds four f32s, the 16 bytes an unaligned load reads.
+        unsafe { core::arch::x86_64::_mm_loadu_ps(from.as_ptr()) }
+    }
+    #[inline(always)]
+    fn store(self, to: &mut [f32]) {
+        assert!(to.len() == 4);
+        // SAFETY: as for `load`, into four f32s.
+        unsafe { core::arch::x86_64::_mm_storeu_ps(to.as_mut_ptr(), self) }
+    }
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        unsafe { core::arch::x86_64::_mm_add_ps(self, other) }
+    }
+    #[inline(always)]
+    fn sub(self, other: Self) -> Self {
+        unsafe { core::arch::x86_64::_mm_sub_ps(self, other) }
+    }
+    #[inline(always)]
+    fn mul(self, other: Self) -> Self {
+        unsafe { core::arch::x86_64::_mm_mul_ps(self, other) }
+    }
+    #[inline(always)]
+    fn div(self, other: Self) -> Self {
+        unsafe { core::arch::x86_64::_mm_div_ps(self, other) }
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        unsafe { core::arch::x86_64::_mm_sqrt_ps(self) }
     }
 }
 
