@@ -1,6 +1,7 @@
-"""The PyTorch baseline for benches/train.rs: VAE-MLP-2 on the same MNIST images, same settings.
+"""The PyTorch baseline for benches/train.rs: VAE-MLP-2 (or the convolutional VAE) on the same
+MNIST images, same settings.
 
-Usage: python pytorch_vae.py THREADS STEPS. Prints one JSON line of figures.
+Usage: python pytorch_vae.py THREADS STEPS [mlp2|conv]. Prints one JSON line of figures.
 """
 import gzip
 import json
@@ -13,6 +14,7 @@ import torch
 from torch import nn
 
 threads, steps = int(sys.argv[1]), int(sys.argv[2])
+conv = len(sys.argv) > 3 and sys.argv[3] == "conv"
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 
@@ -41,7 +43,28 @@ class Vae(nn.Module):
         return self.decode(z), mean, log_var
 
 
-model = Vae()
+class ConvVae(nn.Module):
+    """VaeConfig::conv for MNIST: stride-2 4×4 convolutions of 32 and 64 channels, mirrored."""
+
+    def __init__(self):
+        super().__init__()
+        self.down1, self.down2 = nn.Conv2d(1, 32, 4, 2, 1), nn.Conv2d(32, 64, 4, 2, 1)
+        self.mean, self.log_var = nn.Linear(64 * 7 * 7, 2), nn.Linear(64 * 7 * 7, 2)
+        self.dec_in = nn.Linear(2, 64 * 7 * 7)
+        self.up1, self.up2 = nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ConvTranspose2d(32, 1, 4, 2, 1)
+
+    def decode(self, z):
+        x = torch.relu(self.dec_in(z)).reshape(-1, 64, 7, 7)
+        return self.up2(torch.relu(self.up1(x))).flatten(1)
+
+    def forward(self, x):
+        h = torch.relu(self.down2(torch.relu(self.down1(x.reshape(-1, 1, 28, 28))))).flatten(1)
+        mean, log_var = self.mean(h), self.log_var(h)
+        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+        return self.decode(z), mean, log_var
+
+
+model = ConvVae() if conv else Vae()
 optim = torch.optim.Adam(model.parameters(), lr=1e-3)
 
 

@@ -1,6 +1,6 @@
-//! Training throughput (and the time of a step at batch 1) and decode latency of VAE-MLP-2 on
-//! the CPU backend, with 1 and 2 threads, beside PyTorch on the same machine in the same run
-//! when it is installed.
+//! Training throughput (and the time of a step at batch 1) and decode latency of VAE-MLP-2 and
+//! of the convolutional VAE on the CPU backend, with 1 and 2 threads, beside the same models in
+//! PyTorch on the same machine in the same run when it is installed.
 //!
 //! `cargo bench --bench train` (set TORCH_PYTHON to a python with torch; STEPS to change the
 //! measured steps). Prints numbers; asserts nothing about them.
@@ -18,6 +18,7 @@ use std::time::Instant;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use pollster::block_on;
+use vae_playground::data::ImageShape;
 use vae_playground::data::{Batches, bundled_mnist};
 use vae_playground::vae::{Hyper, Trainer, VaeConfig};
 
@@ -53,12 +54,45 @@ fn median_ms(repeats: usize, mut f: impl FnMut()) -> f64 {
     times[times.len() / 2]
 }
 
+/// The models measured, each beside the same model in PyTorch.
+#[derive(Clone, Copy)]
+enum Model {
+    Mlp2,
+    /// `VaeConfig::conv` for MNIST: two stride-2 4×4 convolutions (32, 64 channels) and their
+    /// transposes.
+    Conv,
+}
+
+impl Model {
+    /// As the child process and the PyTorch script name it.
+    fn arg(self) -> &'static str {
+        match self {
+            Model::Mlp2 => "mlp2",
+            Model::Conv => "conv",
+        }
+    }
+
+    fn config(self) -> VaeConfig {
+        match self {
+            Model::Mlp2 => VaeConfig::mlp2(),
+            Model::Conv => VaeConfig::conv(ImageShape::MNIST),
+        }
+    }
+
+    fn from_arg(arg: Option<&String>) -> Self {
+        match arg.map(String::as_str) {
+            Some("conv") => Model::Conv,
+            _ => Model::Mlp2,
+        }
+    }
+}
+
 /// Runs in a child process with RAYON_NUM_THREADS set, so that each thread count gets its own
 /// thread pool.
-fn measure(device: Device, warmup_steps: usize, steps: usize) -> Figures {
+fn measure(device: Device, model: Model, warmup_steps: usize, steps: usize) -> Figures {
     let set = bundled_mnist().expect("assets/mnist should be readable");
-    let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 0, &device)
-        .expect("VAE-MLP-2 should build");
+    let mut trainer = Trainer::new(model.config(), Hyper::default(), 0, &device)
+        .expect("the benchmark's models should build");
     // Batches are built before the clock starts, as the PyTorch baseline builds its own: one
     // shuffled pass of the data, cycled through.
     let mut batches = Batches::new(set.len(), 0);
@@ -108,20 +142,25 @@ fn measure(device: Device, warmup_steps: usize, steps: usize) -> Figures {
     }
 }
 
-fn child(threads: usize, steps: usize) -> Option<Figures> {
+fn child(threads: usize, model: Model, steps: usize) -> Option<Figures> {
     let exe = std::env::current_exe().ok()?;
     let out = Command::new(exe)
-        .args(["--child", &steps.to_string()])
+        .args(["--child", &steps.to_string(), model.arg()])
         .env("RAYON_NUM_THREADS", threads.to_string())
         .output()
         .ok()?;
     parse(&String::from_utf8_lossy(&out.stdout))
 }
 
-fn torch(python: &str, threads: usize, steps: usize) -> Option<Figures> {
+fn torch(python: &str, threads: usize, model: Model, steps: usize) -> Option<Figures> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/pytorch_vae.py");
     let out = Command::new(python)
-        .args([script, &threads.to_string(), &steps.to_string()])
+        .args([
+            script,
+            &threads.to_string(),
+            &steps.to_string(),
+            model.arg(),
+        ])
         .output()
         .ok()?;
     if !out.status.success() {
@@ -185,7 +224,8 @@ fn main() {
             .get(i + 1)
             .and_then(|s| s.parse().ok())
             .unwrap_or(steps);
-        print_json(measure(Device::flex(), WARMUP_STEPS, steps));
+        let model = Model::from_arg(args.get(i + 2));
+        print_json(measure(Device::flex(), model, WARMUP_STEPS, steps));
         return;
     }
     #[cfg(feature = "wgpu")]
@@ -194,31 +234,42 @@ fn main() {
             "--child-webgpu-launches" => webgpu::launches_child(),
             "--child-webgpu-agreement" => webgpu::agreement_child(),
             "--child-webgpu-soak" => webgpu::soak_child(),
-            _ => print_json(measure(webgpu::device(), webgpu::STEPS.0, webgpu::STEPS.1)),
+            _ => print_json(measure(
+                webgpu::device(),
+                Model::Mlp2,
+                webgpu::STEPS.0,
+                webgpu::STEPS.1,
+            )),
         }
         // wgpu's Vulkan teardown crashes on SwiftShader at exit; the figures are out already.
         std::process::exit(0);
     }
     let python = std::env::var("TORCH_PYTHON").unwrap_or_else(|_| "python3".into());
-    println!("VAE-MLP-2, batch {BATCH}, {steps} steps after {WARMUP_STEPS} warm-up steps");
-    println!(
-        "{:<22} {:>10} {:>15} {:>14} {:>14} {:>11}",
-        "", "samples/s", "batch-1 step ms", "decode 1 (ms)", "decode 400 (ms)", "syncs/step"
-    );
-    for threads in [1, 2] {
-        let ours = child(threads, steps);
-        let theirs = torch(&python, threads, steps);
-        row(&format!("burn flex, {threads} thread(s)"), &ours);
-        row(&format!("PyTorch, {threads} thread(s)"), &theirs);
-        if let (Some(a), Some(b)) = (&ours, &theirs) {
-            println!(
-                "{:<22} {:>10.2} {:>15} {:>14.2} {:>14.2}",
-                "speed burn÷PyTorch",
-                a.samples_per_s / b.samples_per_s,
-                "",
-                b.decode_1_ms / a.decode_1_ms,
-                b.decode_400_ms / a.decode_400_ms
-            );
+    // The conv model's steps are ~8× the MLP's: a third as many keep its run short.
+    for (model, title, steps) in [
+        (Model::Mlp2, "VAE-MLP-2", steps),
+        (Model::Conv, "VAE-conv [32, 64]", steps.div_ceil(3)),
+    ] {
+        println!("\n{title}, batch {BATCH}, {steps} steps after {WARMUP_STEPS} warm-up steps");
+        println!(
+            "{:<22} {:>10} {:>15} {:>14} {:>14} {:>11}",
+            "", "samples/s", "batch-1 step ms", "decode 1 (ms)", "decode 400 (ms)", "syncs/step"
+        );
+        for threads in [1, 2] {
+            let ours = child(threads, model, steps);
+            let theirs = torch(&python, threads, model, steps);
+            row(&format!("burn flex, {threads} thread(s)"), &ours);
+            row(&format!("PyTorch, {threads} thread(s)"), &theirs);
+            if let (Some(a), Some(b)) = (&ours, &theirs) {
+                println!(
+                    "{:<22} {:>10.2} {:>15} {:>14.2} {:>14.2}",
+                    "speed burn÷PyTorch",
+                    a.samples_per_s / b.samples_per_s,
+                    "",
+                    b.decode_1_ms / a.decode_1_ms,
+                    b.decode_400_ms / a.decode_400_ms
+                );
+            }
         }
     }
     #[cfg(feature = "wgpu")]

@@ -117,10 +117,13 @@ fn trains_on_idx_and_npy_files_and_writes_a_resumable_model() {
         "--held-out",
         "8",
         "--resumable",
+        "--model",
+        "conv",
         "--out",
         out.to_str().expect("utf-8"),
     ]);
     assert!(ok, "{text}");
+    assert!(text.contains("VAE-conv"), "the page's conv model: {text}");
     // The .npy images have no labels, so the set is unlabelled as a whole.
     assert!(
         text.contains("read 40 images (0 resized), unlabelled"),
@@ -184,6 +187,10 @@ fn values_no_step_can_use_are_refused_with_a_reason() {
         (&["--gamma", "inf"][..], "--gamma: not a number: inf"),
         (&["--epochs", "0"][..], "--epochs must be at least 1"),
         (&["--size", "0"][..], "--size must be from 1 to 64, not 0"),
+        (
+            &["--model", "resnet"][..],
+            "--model: mlp2 or conv, not resnet",
+        ),
     ] {
         let (ok, text) = train(args);
         assert!(!ok, "{args:?} should be refused");

@@ -38,6 +38,7 @@ usage: vae-train [options]
   --rgb               keep colour for --data (default grey)
   --invert WHEN       auto (default: when the background is light), always, never
   --backend NAME      flex (CPU, default){GPU_BACKENDS}
+  --model NAME        mlp2 (default) or conv (the page's convolutional model)
   --epochs N          passes over the data (default 10)
   --batch N           batch size (default 128)
   --lr X              Adam learning rate (default 0.001)
@@ -55,6 +56,8 @@ usage: vae-train [options]
         data: Vec<PathBuf>,
         preprocess: Preprocess,
         backend: String,
+        /// The page's convolutional model instead of VAE-MLP-2.
+        conv: bool,
         epochs: usize,
         hyper: Hyper,
         seed: u64,
@@ -70,6 +73,7 @@ usage: vae-train [options]
             data: Vec::new(),
             preprocess: Preprocess::default(),
             backend: "flex".into(),
+            conv: false,
             epochs: 10,
             hyper: Hyper::default(),
             seed: 1,
@@ -112,6 +116,13 @@ usage: vae-train [options]
                     }
                 }
                 "--backend" => o.backend = value()?,
+                "--model" => {
+                    o.conv = match value()?.as_str() {
+                        "mlp2" => false,
+                        "conv" => true,
+                        other => return Err(format!("--model: mlp2 or conv, not {other}")),
+                    }
+                }
                 "--epochs" => o.epochs = whole(value()?)? as usize,
                 "--batch" => o.hyper.batch_size = whole(value()?)? as usize,
                 "--lr" => o.hyper.learning_rate = number(value()?)?,
@@ -248,8 +259,14 @@ usage: vae-train [options]
         // The same held-out images as the page keeps aside for the same data.
         let split = set.split(o.held_out.min(set.len() / 5), SPLIT_SEED);
         let (train, held_out) = (set.select(&split.train), set.select(&split.held_out));
-        let mut config = VaeConfig::mlp2();
-        config.image = train.shape;
+        let config = if o.conv {
+            VaeConfig::conv(train.shape)
+        } else {
+            VaeConfig {
+                image: train.shape,
+                ..VaeConfig::mlp2()
+            }
+        };
         let device = device(&o.backend)?;
         let mut trainer =
             Trainer::new(config, o.hyper.clone(), o.seed, &device).map_err(|e| e.to_string())?;

@@ -16,6 +16,7 @@ mod kept;
 pub mod lessons;
 mod meta;
 mod offline;
+mod pace;
 mod plane;
 pub mod protocol;
 mod reduce;
@@ -34,6 +35,7 @@ pub use dataset::{Data, DataKey, DataStatus, Dataset, PretrainedKind};
 pub use kept::{Keeping, Kept};
 pub use meta::PageMeta;
 pub use offline::{Files, Offline, OfflineEvent, Worker};
+pub use pace::conv_pace;
 pub use plane::{
     Colour, MARKER, Marker, PALETTE, Plane, PlaneKey, PlanePoint, SEARCH, ZOOM_IN, ZOOM_OUT, lerp,
     there_and_back,

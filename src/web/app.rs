@@ -160,6 +160,11 @@ pub fn App() -> Html {
     } else {
         None
     };
+    let conv_pace = crate::page::conv_pace(
+        &store.settings.model,
+        training.step * store.settings.hyper.batch_size as u64,
+        training.last.as_ref().map(|r| r.samples_per_s),
+    );
     let settings_shown = Part::SETTINGS.into_iter().any(|part| rules.shows(part));
     html! {
            <ContextProvider<Scene> context={scene.clone()}>
@@ -216,6 +221,9 @@ pub fn App() -> Html {
                            />
                        }
                        <TrainProgress wait={train_wait} />
+                       if let Some(line) = conv_pace {
+                           <p id="conv-pace" class="detail">{ line }</p>
+                       }
                        if backends.backend.as_ref().is_some_and(|b| b.webgpu_slower.is_some()) {
                            <p id="auto-cpu" class="detail">
                                { "Training on the CPU: faster here than this browser's WebGPU. " }

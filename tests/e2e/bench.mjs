@@ -4,12 +4,13 @@
 // reads from the device per step, on the CPU and on WebGPU (SwiftShader), and Chromium's
 // resident memory at the start and the end.
 //
-//   DIST_DIR=/path/to/dist node tests/e2e/bench.mjs [SECONDS] [cpu|webgpu|both]
+//   DIST_DIR=/path/to/dist node tests/e2e/bench.mjs [SECONDS] [cpu|webgpu|both] [mlp|conv]
 import { execFileSync } from 'node:child_process';
 import { serveDist, launch, ready } from './harness.js';
 
 const seconds = Number(process.argv[2] ?? 30);
 const which = process.argv[3] ?? 'both';
+const model = process.argv[4] ?? 'mlp';
 const batch = 128;
 
 /** Resident memory of every Chromium process, MB (only the benchmark's browser runs). */
@@ -26,6 +27,10 @@ for (const webgpu of [false, true]) {
   const { page } = browser;
   await page.goto(server.url);
   await ready(page);
+  if (model === 'conv') {
+    await page.selectOption('#architecture', 'conv');
+    await ready(page);
+  }
   await page.click('#reset');
   await ready(page);
   await page.click('#train');
@@ -46,7 +51,7 @@ for (const webgpu of [false, true]) {
   const steps = end.step - start.step;
   const wall = (steps * batch) / ((end.at - start.at) / 1000);
   console.log(
-    `${name}: ${steps} steps in ${((end.at - start.at) / 1000).toFixed(1)} s: ${wall.toFixed(0)} samples/s wall clock; ` +
+    `${model}, ${name}: ${steps} steps in ${((end.at - start.at) / 1000).toFixed(1)} s: ${wall.toFixed(0)} samples/s wall clock; ` +
       `one step's compute ${end.compute} samples/s; ${((end.reads - start.reads) / Math.max(steps, 1)).toFixed(3)} reads per step; ` +
       `Chromium resident ${startMb.toFixed(0)} → ${endMb.toFixed(0)} MB`,
   );

@@ -311,10 +311,14 @@ test('CPU run: model settings — conv, Gaussian likelihood, a 3-D latent space 
     await page.selectOption('#architecture', 'conv');
     await page.selectOption('#likelihood', 'gaussian');
     await page.waitForSelector('#pretrained-status[data-state="available"]');
+    // The conv model's slow start is said, with how long it needs at this speed once it steps.
+    assert.match(await page.textContent('#conv-pace'), /32,000 images.*a few minutes/);
     await steps(2);
     assert.ok(Number.isFinite(await totalLoss(page)));
+    assert.match(await page.textContent('#conv-pace'), /about \d+ (s|min).* more at this speed\.$/);
 
     await page.selectOption('#architecture', 'mlp');
+    assert.equal(await page.locator('#conv-pace').count(), 0, 'the MLP needs no such warning');
     await page.selectOption('#likelihood', 'bernoulli');
     await page.selectOption('#latent', '3');
     await page.waitForSelector('#dim-y', { timeout: LONG });

@@ -3,12 +3,13 @@
 // in every worker, then prints each worker's functions by self time, with the wasm functions'
 // Rust names as the build keeps them (the test build keeps its name section; release strips it).
 //
-//   DIST_DIR=/path/to/dist node --experimental-websocket tests/e2e/profile.mjs [SECONDS] [cpu|webgpu] [TOP]
+//   DIST_DIR=/path/to/dist node --experimental-websocket tests/e2e/profile.mjs [SECONDS] [cpu|webgpu] [TOP] [mlp|conv]
 import { serveDist, launch, ready } from './harness.js';
 
 const seconds = Number(process.argv[2] ?? 20);
 const webgpu = process.argv[3] === 'webgpu';
 const top = Number(process.argv[4] ?? 40);
+const model = process.argv[5] ?? 'mlp';
 const port = 9300 + Math.floor(Math.random() * 600);
 
 /** One connection to the browser's DevTools endpoint, with flat sessions for the workers. */
@@ -78,6 +79,10 @@ const browser = await launch({ webgpu, args: [`--remote-debugging-port=${port}`]
 const { page } = browser;
 await page.goto(server.url);
 await ready(page);
+if (model === 'conv') {
+  await page.selectOption('#architecture', 'conv');
+  await ready(page);
+}
 await page.click('#reset');
 await ready(page);
 await page.click('#train');
@@ -97,7 +102,7 @@ for (const worker of workers) {
 const stepsBefore = Number(await page.textContent('#step-count'));
 await page.waitForTimeout(seconds * 1000);
 const steps = Number(await page.textContent('#step-count')) - stepsBefore;
-console.log(`${webgpu ? 'WebGPU' : 'CPU'}: ${steps} steps in ~${seconds} s of profiling, ${workers.length} worker(s)`);
+console.log(`${model}, ${webgpu ? 'WebGPU' : 'CPU'}: ${steps} steps in ~${seconds} s of profiling, ${workers.length} worker(s)`);
 for (const { worker, sessionId } of sessions) {
   const { profile } = await cdp.send('Profiler.stop', {}, sessionId);
   const { total, ms, self, inclusive } = selfTimes(profile);
