@@ -46,14 +46,20 @@ for (const webgpu of [false, true]) {
       };
     });
   const [start, startMb] = [await read(), chromiumMb()];
-  await page.waitForTimeout(seconds * 1000);
-  const [end, endMb] = [await read(), chromiumMb()];
+  // Resident memory every two minutes of a long run (a soak), as well as at its ends.
+  const resident = [startMb];
+  for (let left = seconds; left > 0; left -= 120) {
+    await page.waitForTimeout(Math.min(left, 120) * 1000);
+    resident.push(chromiumMb());
+  }
+  const [end, endMb] = [await read(), resident.at(-1)];
   const steps = end.step - start.step;
   const wall = (steps * batch) / ((end.at - start.at) / 1000);
   console.log(
     `${model}, ${name}: ${steps} steps in ${((end.at - start.at) / 1000).toFixed(1)} s: ${wall.toFixed(0)} samples/s wall clock; ` +
       `one step's compute ${end.compute} samples/s; ${((end.reads - start.reads) / Math.max(steps, 1)).toFixed(3)} reads per step; ` +
-      `Chromium resident ${startMb.toFixed(0)} → ${endMb.toFixed(0)} MB`,
+      `Chromium resident ${startMb.toFixed(0)} → ${endMb.toFixed(0)} MB` +
+      (resident.length > 2 ? ` (every 2 min: ${resident.map((mb) => mb.toFixed(0)).join(' → ')})` : ''),
   );
   await page.click('#train');
   await browser.close();
