@@ -49,6 +49,19 @@ pub use state::{
     SessionKey, Settings, Source, State, Training, export_scale,
 };
 
+/// 60000 → "60,000": counts as the page writes them.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Images encoded for the plane and scored for the held-out ELBO, at most.
 pub const HELD_OUT: usize = 1000;
 

@@ -3,6 +3,7 @@
 //! the seconds that make the MLP's digits it still shows grey blobs, and a learner would think
 //! it broken.
 
+use super::thousands;
 use crate::vae::{Architecture, VaeConfig};
 
 /// Images the convolutional model trains on before MNIST's held-out −ELBO falls under ~191 nats,
@@ -42,19 +43,6 @@ fn duration(seconds: f64) -> String {
         (m, s) if m >= 10 || s == 0 => format!("{} min", (seconds + 30) / 60),
         (m, s) => format!("{m} min {s} s"),
     }
-}
-
-/// 32000 → "32,000".
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

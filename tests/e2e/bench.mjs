@@ -6,7 +6,7 @@
 //
 //   DIST_DIR=/path/to/dist node tests/e2e/bench.mjs [SECONDS] [cpu|webgpu|both] [mlp|conv]
 import { execFileSync } from 'node:child_process';
-import { serveDist, launch, ready } from './harness.js';
+import { serveDist, launch, startTraining } from './harness.js';
 
 const seconds = Number(process.argv[2] ?? 30);
 const which = process.argv[3] ?? 'both';
@@ -25,16 +25,7 @@ for (const webgpu of [false, true]) {
   const name = webgpu ? 'WebGPU (SwiftShader)' : 'CPU';
   const browser = await launch({ webgpu });
   const { page } = browser;
-  await page.goto(server.url);
-  await ready(page);
-  if (model === 'conv') {
-    await page.selectOption('#architecture', 'conv');
-    await ready(page);
-  }
-  await page.click('#reset');
-  await ready(page);
-  await page.click('#train');
-  await page.waitForFunction(() => Number(document.querySelector('#step-count').textContent) >= 3, null, { timeout: 600_000 });
+  await startTraining(page, server.url, model);
   const read = () =>
     page.evaluate(() => {
       const rate = document.querySelector('#samples-per-s');

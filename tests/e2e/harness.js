@@ -179,6 +179,23 @@ export function useServer(options) {
   return server;
 }
 
+/**
+ * The benchmarks' start (bench.mjs, profile.mjs): opens the page, chooses the model (`mlp` or
+ * `conv`), resets it to fresh weights and trains until three steps are done.
+ */
+export async function startTraining(page, url, model) {
+  await page.goto(url);
+  await ready(page);
+  if (model === 'conv') {
+    await page.selectOption('#architecture', 'conv');
+    await ready(page);
+  }
+  await page.click('#reset');
+  await ready(page);
+  await page.click('#train');
+  await page.waitForFunction(() => Number(document.querySelector('#step-count').textContent) >= 3, null, { timeout: 600_000 });
+}
+
 /** The step counter the page shows. */
 export const stepCount = (page) => page.textContent('#step-count').then(Number);
 

@@ -4,7 +4,7 @@
 // Rust names as the build keeps them (the test build keeps its name section; release strips it).
 //
 //   DIST_DIR=/path/to/dist node --experimental-websocket tests/e2e/profile.mjs [SECONDS] [cpu|webgpu] [TOP] [mlp|conv]
-import { serveDist, launch, ready } from './harness.js';
+import { serveDist, launch, startTraining } from './harness.js';
 
 const seconds = Number(process.argv[2] ?? 20);
 const webgpu = process.argv[3] === 'webgpu';
@@ -77,16 +77,7 @@ const parts = /^(<?burn_optim::|burn_autodiff::runtime::server::AutodiffServer::
 const server = await serveDist();
 const browser = await launch({ webgpu, args: [`--remote-debugging-port=${port}`] });
 const { page } = browser;
-await page.goto(server.url);
-await ready(page);
-if (model === 'conv') {
-  await page.selectOption('#architecture', 'conv');
-  await ready(page);
-}
-await page.click('#reset');
-await ready(page);
-await page.click('#train');
-await page.waitForFunction(() => Number(document.querySelector('#step-count').textContent) >= 3, null, { timeout: 600_000 });
+await startTraining(page, server.url, model);
 
 const cdp = await devtools();
 const { targetInfos } = await cdp.send('Target.getTargets');

@@ -5,7 +5,7 @@ use super::{DrawingPad, Explained, select_value};
 use crate::data::{ImageShape, Invert, NamedFile, Preprocess, Problem, ShapesConfig};
 use crate::page::glossary::Term;
 use crate::page::settings::{SHAPE_COUNTS, SIDES};
-use crate::page::{DataStatus, Dataset, Shared};
+use crate::page::{DataStatus, Dataset, Shared, thousands};
 use crate::web::draw::draw_images;
 use crate::web::files::file_list;
 use crate::web::hooks::use_drop_zone;
@@ -15,22 +15,9 @@ fn menu_label(dataset: Dataset, shapes: &ShapesConfig) -> String {
     match dataset {
         Dataset::Mnist => "MNIST digits (10,000)".into(),
         Dataset::Fashion => "Fashion-MNIST clothes (10,000)".into(),
-        Dataset::Shapes => format!("Shapes, generated ({})", thousands(shapes.count)),
+        Dataset::Shapes => format!("Shapes, generated ({})", thousands(shapes.count as u64)),
         Dataset::Own => "Your own: files, folders, drawings".into(),
     }
-}
-
-/// 60000 → "60,000".
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[derive(Properties, PartialEq)]
