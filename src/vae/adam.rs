@@ -65,13 +65,14 @@ fn step_on_host<const D: usize>(
     let device = tensor.device();
     let shape = tensor.shape();
     let (mut weights, gradient) = (host(tensor), host(grad));
+    let first = momentum.is_none();
     let (time, mut moment_1, mut moment_2) = match momentum {
-        Some(state) => (
-            state.time + 1,
-            Some(host(state.moment_1)),
-            Some(host(state.moment_2)),
-        ),
-        None => (1, None, None),
+        Some(state) => (state.time + 1, host(state.moment_1), host(state.moment_2)),
+        // Their contents are ignored on the first step.
+        None => {
+            let zeros = || TensorData::new(vec![0.0f32; shape.num_elements()], shape.clone());
+            (1, zeros(), zeros())
+        }
     };
     let bias_correction2_sqrt = (1.0 - BETA_2.powi(time as i32)).sqrt();
     let factors = Factors {
@@ -79,27 +80,18 @@ fn step_on_host<const D: usize>(
         epsilon: EPSILON * bias_correction2_sqrt,
         // burn scales by the learning rate as a tensor element: an f32.
         lr: lr as f32,
-        first: moment_1.is_none(),
+        first,
     };
-    let mut first_1 = Vec::new();
-    let mut first_2 = Vec::new();
-    let (m, v) = match (&mut moment_1, &mut moment_2) {
-        (Some(m), Some(v)) => (slice(m), slice(v)),
-        _ => {
-            first_1.resize(shape.num_elements(), 0.0);
-            first_2.resize(shape.num_elements(), 0.0);
-            (first_1.as_mut_slice(), first_2.as_mut_slice())
-        }
-    };
-    update(slice(&mut weights), slice_ref(&gradient), m, v, &factors);
+    update(
+        slice(&mut weights),
+        slice_ref(&gradient),
+        slice(&mut moment_1),
+        slice(&mut moment_2),
+        &factors,
+    );
 
     let tensor_of = |data: TensorData| Tensor::from_data(data, &device);
-    let from_vec = |values: Vec<f32>| tensor_of(TensorData::new(values, shape.clone()));
-    let momentum = AdaptiveMomentumState::new(
-        time,
-        moment_1.map_or_else(|| from_vec(first_1), tensor_of),
-        moment_2.map_or_else(|| from_vec(first_2), tensor_of),
-    );
+    let momentum = AdaptiveMomentumState::new(time, tensor_of(moment_1), tensor_of(moment_2));
     (tensor_of(weights), momentum)
 }
 
