@@ -105,11 +105,32 @@ struct Factors {
     first: bool,
 }
 
-/// One Adam update of the weights `w` in place, with moments `m` and `v`, in burn's order of
-/// operations: four weights at a time where the target has SIMD (our crate is built for size,
-/// which leaves loops scalar), one at a time for the rest. Each lane does what a scalar does,
-/// so the results are the same bit for bit.
+/// Weights in one thread's share of a large tensor's update natively: enough that handing it to
+/// a thread costs little beside it.
+#[cfg(not(target_arch = "wasm32"))]
+const SHARE: usize = 1 << 16;
+
+/// One Adam update of the weights `w` in place, with moments `m` and `v`. Natively a large
+/// tensor's update is shared out among the CPU backend's threads (each weight's arithmetic is its
+/// own, so the result is the same).
 fn update(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], k: &Factors) {
+    #[cfg(not(target_arch = "wasm32"))]
+    if w.len() > SHARE && rayon::current_num_threads() > 1 {
+        use rayon::prelude::*;
+        w.par_chunks_mut(SHARE)
+            .zip(g.par_chunks(SHARE))
+            .zip(m.par_chunks_mut(SHARE))
+            .zip(v.par_chunks_mut(SHARE))
+            .for_each(|(((w, g), m), v)| update_share(w, g, m, v, k));
+        return;
+    }
+    update_share(w, g, m, v, k);
+}
+
+/// [`update`] on one thread, in burn's order of operations: four weights at a time where the
+/// target has SIMD (our crate is built for size, which leaves loops scalar), one at a time for
+/// the rest. Each lane does what a scalar does, so the results are the same bit for bit.
+fn update_share(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], k: &Factors) {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     let done = update_lanes::<core::arch::wasm32::v128>(w, g, m, v, k);
     #[cfg(target_arch = "x86_64")]

@@ -9,7 +9,7 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::{Bool, Transaction};
 
-use super::TrainError;
+use super::{TrainError, threads};
 use std::cell::Cell;
 
 /// Whether every one of `scalars` is finite, as a [1] boolean on the inner (non-autodiff) device.
@@ -187,34 +187,38 @@ impl ModuleMapper for KeepUnless {
 /// ‖w‖² over all of `module`'s weights: NaN or ∞ when any weight is (or when they are too large
 /// to square). On the inner device.
 pub(super) fn squared_weights<M: Module>(module: &M) -> Tensor<1> {
-    Weights::of(module)
-        .0
-        .into_iter()
-        .map(|w| w.square().sum())
-        .reduce(|total, sum| total + sum)
-        .expect("a model being trained should have at least one weight")
+    sum_of_squares(Weights::of(module).0)
 }
 
 /// ‖g‖² over all of `module`'s gradients: NaN or ∞ when any gradient is.
 pub(super) fn squared_gradients<M: Module>(module: &M, grads: &GradientsParams) -> Tensor<1> {
-    struct Visitor<'a> {
+    struct Collect<'a> {
         grads: &'a GradientsParams,
-        total: Option<Tensor<1>>,
+        found: Vec<Tensor<1>>,
     }
-    impl ModuleVisitor for Visitor<'_> {
+    impl ModuleVisitor for Collect<'_> {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
             if let Some(grad) = self.grads.get::<D>(param.id) {
-                let sum = grad.square().sum();
-                self.total = Some(match self.total.take() {
-                    Some(total) => total + sum,
-                    None => sum,
-                });
+                let count = grad.shape().num_elements();
+                self.found.push(grad.reshape([count]));
             }
         }
     }
-    let mut visitor = Visitor { grads, total: None };
-    module.visit(&mut visitor);
-    visitor
-        .total
-        .expect("a model being trained should have at least one gradient")
+    let mut collect = Collect {
+        grads,
+        found: Vec::new(),
+    };
+    module.visit(&mut collect);
+    sum_of_squares(collect.found)
+}
+
+/// Σ ‖t‖² over `tensors`; on the CPU backend each tensor on a thread of its own.
+fn sum_of_squares(tensors: Vec<Tensor<1>>) -> Tensor<1> {
+    let on_cpu = tensors
+        .first()
+        .is_some_and(|t| t.device() == Device::flex());
+    threads::map(tensors, on_cpu, |t| t.square().sum())
+        .into_iter()
+        .reduce(|total, sum| total + sum)
+        .expect("a model being trained should have at least one weight and gradient")
 }

@@ -5,11 +5,13 @@ mod checkpoint;
 pub mod completion;
 mod config;
 mod discriminator;
+mod elbo;
 pub mod fuzz;
 mod guard;
 pub mod loss;
 mod model;
 mod snapshot;
+mod threads;
 mod training;
 
 pub use checkpoint::{Checkpoint, CheckpointError, EpochLog, FORMAT_VERSION};

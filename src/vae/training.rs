@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
 use super::adam::adam;
+use super::elbo::{Elbo, elbo_gradients, pieces};
 use super::guard::{all_finite, guarded_update, read_vectors, squared_gradients};
 use super::loss::{bce_with_logits, kl_standard_normal};
 use super::{ConfigError, Discriminator, Vae, VaeConfig};
@@ -305,38 +306,24 @@ impl Trainer {
         }
         let beta = self.beta();
 
-        let posterior = self.vae.encode(images.clone());
         let epsilon = self.normals(batch);
-        let logits = self.vae.decode_logits(posterior.sample(epsilon));
-        let reconstruction = self
-            .vae
-            .reconstruction_loss(logits.clone(), images.clone())
-            .mean();
-        let kl = kl_standard_normal(posterior.mean, posterior.log_var).mean();
-        let mut total = reconstruction.clone() + kl.clone() * beta;
-
-        let mut guarded = vec![reconstruction, kl];
-        let discriminator = if self.hyper.discriminator {
-            // Generated images: reconstructions and decodings of prior samples.
-            let z_prior = self.normals(batch);
-            let fakes = Tensor::cat(vec![logits, self.vae.decode_logits(z_prior)], 0);
-            let fakes = burn::tensor::activation::sigmoid(fakes);
-            let report = self
-                .discrimination_phase(images, fakes.clone().detach())
-                .await?;
-            // Non-saturating: the decoder is scored by how real D now finds its images.
-            let fake_logits = self.discriminator.forward(fakes);
-            let ones = fake_logits.ones_like();
-            let adversarial = bce_with_logits(fake_logits, ones).mean();
-            total = total + adversarial.clone() * self.hyper.gamma;
-            Some((report, adversarial))
+        let (elbo, discriminator) = if self.hyper.discriminator {
+            let (elbo, discriminator) = self.adversarial_elbo(images, epsilon, beta).await?;
+            (elbo, Some(discriminator))
         } else {
-            None
+            let pieces = pieces(batch, &self.device);
+            (
+                elbo_gradients(&self.vae, images, epsilon, beta, pieces),
+                None,
+            )
         };
-
-        let grads = GradientsParams::from_grads(total.backward(), &self.vae);
-        guarded.push(total);
-        guarded.push(squared_gradients(&self.vae, &grads));
+        let grads = elbo.grads;
+        let mut guarded = vec![
+            elbo.reconstruction,
+            elbo.kl,
+            elbo.total,
+            squared_gradients(&self.vae, &grads),
+        ];
         if let Some((_, adversarial)) = &discriminator {
             guarded.push(adversarial.clone());
         }
@@ -355,15 +342,11 @@ impl Trainer {
 
         // One vector per step: [reconstruction, KL, total, ‖g‖², taken] then, with the
         // discriminator, [its loss, accuracy, taken, adversarial].
-        let mut values: Vec<Tensor<1>> = guarded
-            .into_iter()
-            .take(4)
-            .map(Tensor::without_autodiff)
-            .collect();
+        let mut values: Vec<Tensor<1>> = guarded.into_iter().take(4).collect();
         values.push(taken.float());
         if let Some((report, adversarial)) = discriminator {
             values.push(report);
-            values.push(adversarial.without_autodiff());
+            values.push(adversarial);
         }
         self.queued.push(Queued {
             values: Tensor::cat(values, 0),
@@ -449,6 +432,45 @@ impl Trainer {
             .into_iter()
             .next_back()
             .expect("the step just queued should be read back"))
+    }
+
+    /// The ELBO plus γ · the adversarial loss on the whole batch, after D's own update on it;
+    /// D's [loss, accuracy, taken] and the adversarial loss beside the ELBO's terms.
+    async fn adversarial_elbo(
+        &mut self,
+        images: Tensor<2>,
+        epsilon: Tensor<2>,
+        beta: f64,
+    ) -> Result<(Elbo, (Tensor<1>, Tensor<1>)), TrainError> {
+        let [batch, _] = images.dims();
+        let posterior = self.vae.encode(images.clone());
+        let logits = self.vae.decode_logits(posterior.sample(epsilon));
+        let reconstruction = self
+            .vae
+            .reconstruction_loss(logits.clone(), images.clone())
+            .mean();
+        let kl = kl_standard_normal(posterior.mean, posterior.log_var).mean();
+        // Generated images: reconstructions and decodings of prior samples.
+        let z_prior = self.normals(batch);
+        let fakes = Tensor::cat(vec![logits, self.vae.decode_logits(z_prior)], 0);
+        let fakes = burn::tensor::activation::sigmoid(fakes);
+        let report = self
+            .discrimination_phase(images, fakes.clone().detach())
+            .await?;
+        // Non-saturating: the decoder is scored by how real D now finds its images.
+        let fake_logits = self.discriminator.forward(fakes);
+        let ones = fake_logits.ones_like();
+        let adversarial = bce_with_logits(fake_logits, ones).mean();
+        let total =
+            reconstruction.clone() + kl.clone() * beta + adversarial.clone() * self.hyper.gamma;
+        let grads = GradientsParams::from_grads(total.backward(), &self.vae);
+        let elbo = Elbo {
+            reconstruction: reconstruction.without_autodiff(),
+            kl: kl.without_autodiff(),
+            total: total.without_autodiff(),
+            grads,
+        };
+        Ok((elbo, (report, adversarial.without_autodiff())))
     }
 
     /// Updates D with its own optimizer on real images and detached generated ones; its
