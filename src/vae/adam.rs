@@ -115,7 +115,7 @@ const SHARE: usize = 1 << 16;
 /// own, so the result is the same).
 fn update(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], k: &Factors) {
     #[cfg(not(target_arch = "wasm32"))]
-    if w.len() > SHARE && rayon::current_num_threads() > 1 {
+    if w.len() > SHARE && super::threads::count() > 1 {
         use rayon::prelude::*;
         w.par_chunks_mut(SHARE)
             .zip(g.par_chunks(SHARE))
@@ -409,5 +409,32 @@ mod tests {
             bits(&train(&mut fused, 10, 3, Some(by_fused.clone()))),
             bits(&train(&mut resumed, 10, 3, Some(by_fused)))
         );
+    }
+
+    /// Natively (with more than one thread, as in CI) a large tensor's update is shared out; the
+    /// weights and moments are the ones a single pass makes, bit for bit.
+    #[test]
+    fn a_large_update_shared_among_threads_is_the_single_pass_bit_for_bit() {
+        let count = 3 * (1 << 16) + 7;
+        let pattern = |a: usize, b: usize| -> Vec<f32> {
+            (0..count)
+                .map(|i| ((i * a % b) as f32 - b as f32 / 2.0) / 9.0)
+                .collect()
+        };
+        let (start, gradient) = (pattern(11, 31), pattern(37, 101));
+        let factors = Factors {
+            combined: 0.3,
+            epsilon: 1e-8,
+            lr: 1e-2,
+            first: false,
+        };
+        type Update = fn(&mut [f32], &[f32], &mut [f32], &mut [f32], &Factors);
+        let run = |update: Update| {
+            let (mut w, mut m) = (start.clone(), start.clone());
+            let mut v: Vec<f32> = start.iter().map(|x| x * x).collect();
+            update(&mut w, &gradient, &mut m, &mut v, &factors);
+            [w, m, v].map(|values| values.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+        };
+        assert_eq!(run(update), run(update_share));
     }
 }
