@@ -187,37 +187,48 @@ impl ModuleMapper for KeepUnless {
 /// ‖w‖² over all of `module`'s weights: NaN or ∞ when any weight is (or when they are too large
 /// to square). On the inner device.
 pub(super) fn squared_weights<M: Module>(module: &M) -> Tensor<1> {
-    sum_of_squares(Weights::of(module).0)
+    let weights = Weights::of(module).0;
+    let on_cpu = weights
+        .first()
+        .is_some_and(|w| w.device() == Device::flex());
+    sum_of_squares(weights.into_iter().map(squared).collect(), on_cpu)
 }
 
 /// ‖g‖² over all of `module`'s gradients: NaN or ∞ when any gradient is.
 pub(super) fn squared_gradients<M: Module>(module: &M, grads: &GradientsParams) -> Tensor<1> {
     struct Collect<'a> {
         grads: &'a GradientsParams,
-        found: Vec<Tensor<1>>,
+        found: Vec<SquaredSum>,
+        on_cpu: bool,
     }
     impl ModuleVisitor for Collect<'_> {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            // As they are: a gradient may be a transposed view, which a reshape would copy.
             if let Some(grad) = self.grads.get::<D>(param.id) {
-                let count = grad.shape().num_elements();
-                self.found.push(grad.reshape([count]));
+                self.on_cpu = grad.device() == Device::flex();
+                self.found.push(squared(grad));
             }
         }
     }
     let mut collect = Collect {
         grads,
         found: Vec::new(),
+        on_cpu: false,
     };
     module.visit(&mut collect);
-    sum_of_squares(collect.found)
+    sum_of_squares(collect.found, collect.on_cpu)
 }
 
-/// Σ ‖t‖² over `tensors`; on the CPU backend each tensor on a thread of its own.
-fn sum_of_squares(tensors: Vec<Tensor<1>>) -> Tensor<1> {
-    let on_cpu = tensors
-        .first()
-        .is_some_and(|t| t.device() == Device::flex());
-    threads::map(tensors, on_cpu, |t| t.square().sum())
+/// One tensor's ‖t‖², to be computed.
+type SquaredSum = Box<dyn FnOnce() -> Tensor<1> + Send>;
+
+fn squared<const D: usize>(tensor: Tensor<D>) -> SquaredSum {
+    Box::new(move || tensor.square().sum())
+}
+
+/// The sum of `squares`; on the CPU backend each computed on a thread of its own.
+fn sum_of_squares(squares: Vec<SquaredSum>, on_cpu: bool) -> Tensor<1> {
+    threads::map(squares, on_cpu, |square| square())
         .into_iter()
         .reduce(|total, sum| total + sum)
         .expect("a model being trained should have at least one weight and gradient")
