@@ -6,7 +6,8 @@
 //! with its own autodiff graph (`fork`: the same weights and parameter ids, new graph leaves), and
 //! the pieces' gradients are added. Each piece's loss is its share of the batch's mean, so the sum
 //! is the batch's gradient, as one pass over the whole batch would make it (up to the order of
-//! float additions). In the page (one thread) and on GPUs the batch stays whole.
+//! float additions). In the page (one thread), on GPUs and in the VAE-GAN step (its discriminator
+//! phase comes between the forward and backward passes) the batch stays whole.
 
 use burn::module::{ModuleVisitor, Param};
 use burn::optim::GradientsParams;
