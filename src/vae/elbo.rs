@@ -70,12 +70,26 @@ pub(super) fn elbo_gradients(
     sum(vae, parts)
 }
 
-/// One piece's share of the batch's ELBO: its terms summed over its images, divided by `batch`.
-fn piece(vae: &Vae, images: Tensor<2>, epsilon: Tensor<2>, beta: f64, batch: usize) -> Elbo {
+/// The forward pass on `images` ([rows, pixels]) with noise `epsilon` ([rows, latent]): the
+/// reconstruction and KL terms summed over the rows and divided by `batch` (so a piece's share of
+/// the batch's means; the means themselves when the rows are the batch), and the decoder's logits
+/// ([rows, pixels]).
+pub(super) fn forward(
+    vae: &Vae,
+    images: Tensor<2>,
+    epsilon: Tensor<2>,
+    batch: usize,
+) -> (Tensor<1>, Tensor<1>, Tensor<2>) {
     let posterior = vae.encode(images.clone());
     let logits = vae.decode_logits(posterior.sample(epsilon));
-    let reconstruction = vae.reconstruction_loss(logits, images).sum() / batch as f64;
+    let reconstruction = vae.reconstruction_loss(logits.clone(), images).sum() / batch as f64;
     let kl = kl_standard_normal(posterior.mean, posterior.log_var).sum() / batch as f64;
+    (reconstruction, kl, logits)
+}
+
+/// One piece's share of the batch's ELBO.
+fn piece(vae: &Vae, images: Tensor<2>, epsilon: Tensor<2>, beta: f64, batch: usize) -> Elbo {
+    let (reconstruction, kl, _) = forward(vae, images, epsilon, batch);
     let total = reconstruction.clone() + kl.clone() * beta;
     let grads = GradientsParams::from_grads(total.backward(), vae);
     Elbo {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
 use super::adam::adam;
-use super::elbo::{Elbo, elbo_gradients, pieces};
+use super::elbo::{Elbo, elbo_gradients, forward, pieces};
 use super::guard::{all_finite, guarded_update, read_vectors, squared_gradients};
 use super::loss::{bce_with_logits, kl_standard_normal};
 use super::{ConfigError, Discriminator, Vae, VaeConfig};
@@ -443,13 +443,7 @@ impl Trainer {
         beta: f64,
     ) -> Result<(Elbo, (Tensor<1>, Tensor<1>)), TrainError> {
         let [batch, _] = images.dims();
-        let posterior = self.vae.encode(images.clone());
-        let logits = self.vae.decode_logits(posterior.sample(epsilon));
-        let reconstruction = self
-            .vae
-            .reconstruction_loss(logits.clone(), images.clone())
-            .mean();
-        let kl = kl_standard_normal(posterior.mean, posterior.log_var).mean();
+        let (reconstruction, kl, logits) = forward(&self.vae, images.clone(), epsilon, batch);
         // Generated images: reconstructions and decodings of prior samples.
         let z_prior = self.normals(batch);
         let fakes = Tensor::cat(vec![logits, self.vae.decode_logits(z_prior)], 0);
