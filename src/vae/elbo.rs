@@ -30,8 +30,8 @@ pub(super) struct Elbo {
 }
 
 /// How many pieces a batch of `batch` images on `device` (autodiff) is cut into: on the CPU
-/// backend one per thread, each of at least [`MIN_PIECE`] images; on a GPU (and in the page,
-/// which has one thread) one.
+/// backend one per thread, each of at least [`MIN_PIECE`] images (in the page, which has one
+/// thread, one); on any other backend one.
 pub(super) fn pieces(batch: usize, device: &Device) -> usize {
     if *device != Device::flex().autodiff() {
         return 1;
@@ -57,6 +57,9 @@ pub(super) fn elbo_gradients(
         .map(|k| (k * batch / pieces, (k + 1) * batch / pieces))
         .collect();
     let device = images.device();
+    // The pieces' graphs must stay apart (only untracked inputs and fresh `fork` leaves): burn
+    // merges graphs that share a tracked tensor, and two backward passes on one merged graph
+    // would wait on each other's lock.
     let parts = threads::map(bounds, true, |(start, end)| {
         let replica = vae.clone().fork(&device);
         piece(

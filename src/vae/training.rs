@@ -311,9 +311,9 @@ impl Trainer {
             let (elbo, discriminator) = self.adversarial_elbo(images, epsilon, beta).await?;
             (elbo, Some(discriminator))
         } else {
-            let pieces = pieces(batch, &self.device);
+            let count = pieces(batch, &self.device);
             (
-                elbo_gradients(&self.vae, images, epsilon, beta, pieces),
+                elbo_gradients(&self.vae, images, epsilon, beta, count),
                 None,
             )
         };
