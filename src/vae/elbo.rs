@@ -29,6 +29,24 @@ pub(super) struct Elbo {
     pub grads: GradientsParams,
 }
 
+impl Elbo {
+    /// The backward pass of `total` through `vae`, the terms kept without autodiff.
+    pub(super) fn backward(
+        vae: &Vae,
+        reconstruction: Tensor<1>,
+        kl: Tensor<1>,
+        total: Tensor<1>,
+    ) -> Self {
+        let grads = GradientsParams::from_grads(total.backward(), vae);
+        Self {
+            reconstruction: reconstruction.without_autodiff(),
+            kl: kl.without_autodiff(),
+            total: total.without_autodiff(),
+            grads,
+        }
+    }
+}
+
 /// How many pieces a batch of `batch` images on `device` (autodiff) is cut into: on the CPU
 /// backend one per thread, each of at least [`MIN_PIECE`] images (in the page, which has one
 /// thread, one); on any other backend one.
@@ -94,13 +112,7 @@ pub(super) fn forward(
 fn piece(vae: &Vae, images: Tensor<2>, epsilon: Tensor<2>, beta: f64, batch: usize) -> Elbo {
     let (reconstruction, kl, _) = forward(vae, images, epsilon, batch);
     let total = reconstruction.clone() + kl.clone() * beta;
-    let grads = GradientsParams::from_grads(total.backward(), vae);
-    Elbo {
-        reconstruction: reconstruction.without_autodiff(),
-        kl: kl.without_autodiff(),
-        total: total.without_autodiff(),
-        grads,
-    }
+    Elbo::backward(vae, reconstruction, kl, total)
 }
 
 /// The pieces' terms and gradients added up.

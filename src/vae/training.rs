@@ -457,13 +457,7 @@ impl Trainer {
         let adversarial = bce_with_logits(fake_logits, ones).mean();
         let total =
             reconstruction.clone() + kl.clone() * beta + adversarial.clone() * self.hyper.gamma;
-        let grads = GradientsParams::from_grads(total.backward(), &self.vae);
-        let elbo = Elbo {
-            reconstruction: reconstruction.without_autodiff(),
-            kl: kl.without_autodiff(),
-            total: total.without_autodiff(),
-            grads,
-        };
+        let elbo = Elbo::backward(&self.vae, reconstruction, kl, total);
         Ok((elbo, (report, adversarial.without_autodiff())))
     }
 
