@@ -21,7 +21,7 @@ function percentile(values, p) {
 
 /**
  * Where the plane marks the pad's image, where the app's own encoder puts what the model sees
- * (the input canvas), and the plane's colour there. Read in one go, so that no new model comes
+ * (the input canvas), and the plane's colours there. Read in one go, so that no new model comes
  * in between.
  */
 const landing = (page) =>
@@ -37,18 +37,22 @@ const landing = (page) =>
     const [cx, cy] = plane.dataset.centre.split(',').map(Number);
     const x = Math.round(((encoded[0] - cx) / half + 1) / 2 * plane.width);
     const y = Math.round((1 - (encoded[1] - cy) / half) / 2 * plane.height);
-    const colour = Array.from(plane.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3));
-    return { marker, encoded, colour };
+    // A 5×5 block inside the marker's diamond (7 px to a corner): the cursor, drawn on top, can
+    // cross the diamond with its ring or an arm but never cover the whole block.
+    const block = plane.getContext('2d').getImageData(x - 2, y - 2, 5, 5).data;
+    const colours = Array.from({ length: 25 }, (_, i) => Array.from(block.slice(i * 4, i * 4 + 3)));
+    return { marker, encoded, colours };
   });
 
 async function expectLandsWhereEncoded(page, what) {
-  const { marker, encoded, colour } = await landing(page);
+  const { marker, encoded, colours } = await landing(page);
   assert.equal(marker.length, 2, `${what}: the plane should mark the image`);
   // The input canvas holds the model's input rounded to bytes: a few thousandths of a unit.
   for (let i = 0; i < 2; i += 1) {
     assert.ok(Math.abs(marker[i] - encoded[i]) < 0.02, `${what}: the mark ${marker} should be where the app encodes the image, ${encoded}`);
   }
-  assert.deepEqual(colour, MARKER, `${what}: the plane should show the marker at ${encoded}`);
+  const shown = colours.filter((c) => c.every((v, i) => v === MARKER[i])).length;
+  assert.ok(shown > 0, `${what}: the plane should show the marker at ${encoded}, not ${JSON.stringify(colours[12])}`);
   return marker;
 }
 
