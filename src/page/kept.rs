@@ -1,13 +1,12 @@
-//! Nothing the user made is lost: when a session is replaced (another dataset, a setting that
-//! starts over, Reset, another model opened) its work is kept, one model per dataset, and
-//! switching back to a dataset opens its kept model again.
+//! What is kept of the user's work: a model kept from a replaced session (one per dataset), a
+//! copy being made of one, and what the browser held from earlier visits. The reducer's part
+//! (keeping, reopening, restoring) is in `shelf`.
 
 use serde::{Deserialize, Serialize};
 
 use super::dataset::Dataset;
 use super::meta::PageMeta;
 use super::shared::Shared;
-use super::state::{Effect, Origin, Source, State};
 use crate::data::{LIMITS, NamedFile, Preprocess, ShapesConfig, read_zip, write_zip};
 use crate::vae::Checkpoint;
 
@@ -126,100 +125,22 @@ pub struct Keeping {
     pub reopen: bool,
 }
 
-impl State {
-    /// Keeps the session's work before it is replaced: a copy of a trained model is asked of
-    /// the session (`keeping`), an opened one that has not trained is kept as it is.
-    pub(super) fn keep_current(&mut self) {
-        let data = &self.data;
-        if self.training.trained {
-            self.keeping.push(Keeping {
-                session_id: self.training.session_id,
-                dataset: data.dataset,
-                own_files: data.own_files.clone(),
-                preprocess: data.preprocess,
-                shapes: data.shapes,
-                meta: self.page_meta([0.0, 0.0]),
-                reopen: false,
-            });
-        } else if let Origin::Opened { checkpoint, .. } = &self.origin {
-            let kept = Kept {
-                dataset: data.dataset,
-                checkpoint: checkpoint.clone(),
-                own_files: data.own_files.clone(),
-                preprocess: data.preprocess,
-                shapes: data.shapes,
-            };
-            self.shelve(kept);
-        }
-    }
+/// What the storage held.
+#[derive(Debug, Clone, Default)]
+pub struct Restore {
+    /// The autosaved session and the user's own files.
+    pub session: Option<(Checkpoint, Vec<NamedFile>)>,
+    pub kept: Vec<Kept>,
+    pub damaged: Vec<Damaged>,
+}
 
-    /// Puts `kept` on the shelf, in place of its dataset's earlier one.
-    pub(super) fn shelve(&mut self, kept: Kept) {
-        let mut shelf: Vec<Kept> = self
-            .kept
-            .iter()
-            .filter(|k| k.dataset != kept.dataset)
-            .cloned()
-            .collect();
-        shelf.push(kept);
-        self.kept = Shared::new(shelf);
-    }
-
-    /// Takes the kept model of `dataset` off the shelf.
-    pub(super) fn take_kept(&mut self, dataset: Dataset) -> Option<Kept> {
-        let found = self.kept.iter().find(|k| k.dataset == dataset).cloned()?;
-        self.kept = Shared::new(
-            self.kept
-                .iter()
-                .filter(|k| k.dataset != dataset)
-                .cloned()
-                .collect(),
-        );
-        Some(found)
-    }
-
-    /// Makes a kept model the session's start, with its data.
-    pub(super) fn reopen(&mut self, kept: Kept, effects: &mut Vec<Effect>) {
-        self.data.dataset = kept.dataset;
-        self.data.own_files = kept.own_files;
-        self.data.preprocess = kept.preprocess;
-        self.data.shapes = kept.shapes;
-        let checkpoint = (*kept.checkpoint).clone();
-        self.open(checkpoint, Source::Kept, effects);
-    }
-
-    /// The copy a session made of its model arrived: it goes on the shelf, or on as the session.
-    pub(super) fn kept_arrived(
-        &mut self,
-        session_id: u64,
-        copy: Result<Checkpoint, String>,
-        effects: &mut Vec<Effect>,
-    ) {
-        let Some(at) = self.keeping.iter().position(|k| k.session_id == session_id) else {
-            return;
-        };
-        let keeping = self.keeping.remove(at);
-        let checkpoint = match copy {
-            Ok(checkpoint) => checkpoint,
-            Err(error) => {
-                self.card.error = Some(format!(
-                    "Could not keep the model trained on {}: {error}.",
-                    keeping.dataset.name()
-                ));
-                return;
-            }
-        };
-        let kept = Kept {
-            dataset: keeping.dataset,
-            checkpoint: Shared::new(checkpoint),
-            own_files: keeping.own_files,
-            preprocess: keeping.preprocess,
-            shapes: keeping.shapes,
-        };
-        if keeping.reopen && kept.dataset == self.data.dataset {
-            self.reopen(kept, effects);
-        } else {
-            self.shelve(kept);
-        }
-    }
+/// A record that could not be read: moved aside in the storage, offered as a download.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Damaged {
+    /// What it held, for people ("the saved session").
+    pub what: String,
+    /// Where it now lies in the storage.
+    pub key: String,
+    pub reason: String,
+    pub bytes: Shared<Vec<u8>>,
 }

@@ -20,10 +20,10 @@ mod pace;
 mod plane;
 pub mod protocol;
 mod reduce;
-mod restore;
 pub mod settings;
 mod share;
 mod shared;
+mod shelf;
 mod state;
 
 pub use backend::{
@@ -32,7 +32,7 @@ pub use backend::{
 pub use chart::{ChartPoint, History, y_range};
 pub use classroom::{Focus, Part, Rules, Shortcut, qr_svg};
 pub use dataset::{Data, DataKey, DataStatus, Dataset, PretrainedKind};
-pub use kept::{Keeping, Kept};
+pub use kept::{Damaged, Keeping, Kept, Restore};
 pub use meta::PageMeta;
 pub use offline::{Files, Offline, OfflineEvent, Worker};
 pub use pace::conv_pace;
@@ -41,7 +41,6 @@ pub use plane::{
     there_and_back,
 };
 pub use reduce::{Action, SessionEvent};
-pub use restore::{Damaged, Restore};
 pub use share::{Layout, ParsedLink, ShareLink, layout_of};
 pub use shared::Shared;
 pub use state::{

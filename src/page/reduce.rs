@@ -3,8 +3,8 @@
 use super::backend::{Backend, BackendKind, Engine, Probe, WebGpuReady, WebGpuTrainer};
 use super::chart::ChartPoint;
 use super::dataset::{DataKey, DataStatus, Dataset, PretrainedKind};
+use super::kept::Restore;
 use super::offline::OfflineEvent;
-use super::restore::Restore;
 use super::share::Layout;
 use super::shared::Shared;
 use super::state::{Autosave, Effect, Origin, Pretrained, Source, State};

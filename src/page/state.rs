@@ -5,10 +5,10 @@ use super::chart::{self, ChartPoint};
 use super::classroom::Rules;
 use super::dataset::{Data, Dataset, PretrainedKind};
 use super::geometry::View;
-use super::kept::{Keeping, Kept};
+use super::kept::{Damaged, Keeping, Kept};
+use super::lessons;
 use super::meta::PageMeta;
 use super::offline::Offline;
-use super::restore::Damaged;
 use super::share::{Layout, ShareLink, layout_of};
 use super::shared::Shared;
 use crate::data::{ImageSet, ImageShape};
@@ -235,7 +235,10 @@ impl State {
         };
         let mut effects = Vec::new();
         if let Some(parsed) = parsed {
-            let link = parsed.link;
+            let (mut link, mut ignored) = (parsed.link, parsed.ignored);
+            if let Some(id) = link.lesson.take_if(|id| lessons::find(id).is_none()) {
+                ignored.push(format!("lesson={id} (not a lesson of the page)"));
+            }
             state.data = Data::new(link.dataset);
             // A VAE-GAN on MNIST opens the pretrained VAE-GAN: the link's settings, consistent.
             if link.hyper.discriminator && link.model == VaeConfig::mlp2() {
@@ -246,12 +249,12 @@ impl State {
                 model: link.model.clone(),
                 seed: link.seed,
             };
-            state.card.message = Some(if parsed.ignored.is_empty() {
+            state.card.message = Some(if ignored.is_empty() {
                 "Opened from a share link.".into()
             } else {
                 format!(
                     "Opened from a share link; ignored what could not be used: {}.",
-                    parsed.ignored.join("; ")
+                    ignored.join("; ")
                 )
             });
             effects.push(Effect::MoveCursor(link.cursor));

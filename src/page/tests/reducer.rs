@@ -41,6 +41,20 @@ fn a_share_link_sets_the_data_settings_cursor_and_view_and_says_what_it_ignored(
 }
 
 #[test]
+fn a_share_links_lesson_is_opened_only_when_the_page_has_it() {
+    let (state, _) = State::new("", "#data=mnist&lesson=generating&step=2");
+    assert_eq!(state.lesson, Some(("generating".into(), 2)));
+    let (state, _) = State::new("", "#data=mnist&lesson=nope&step=2");
+    assert_eq!(state.lesson, None);
+    let message = state.card.message.expect("the page says it opened a link");
+    assert!(
+        message
+            .ends_with("ignored what could not be used: lesson=nope (not a lesson of the page)."),
+        "{message}"
+    );
+}
+
+#[test]
 fn the_session_starts_once_the_backend_the_data_and_the_pretrained_model_are_known() {
     let (mut state, _) = State::new("?backend=cpu", "");
     let data = DataStatus::Ready {
