@@ -183,6 +183,11 @@ pub fn parse(id: &str, text: &str) -> Result<Lesson, LessonError> {
                 if let Some(why) = parsed.ignored.first() {
                     return fail(line, format!("“set:” cannot use {why}"));
                 }
+                // A step sets the page, not the lesson under way.
+                if parsed.link.lesson.is_some() || value.split('&').any(|p| p.starts_with("step="))
+                {
+                    return fail(line, "“set:” cannot name a lesson or a step".into());
+                }
                 step.set = Some(value.to_string());
             }
             "pretrained" => {
@@ -361,6 +366,10 @@ mod tests {
             (
                 "title: t\nstep: a\nset: lr=banana\nsay: y",
                 "line 3: “set:” cannot use lr=banana (not a positive number)",
+            ),
+            (
+                "title: t\nstep: a\nset: beta=2&lesson=generating&step=1\nsay: y",
+                "line 3: “set:” cannot name a lesson or a step",
             ),
             (
                 "title: t\nstep: a\nsay: y\nsay: z",

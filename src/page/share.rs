@@ -317,7 +317,6 @@ fn numbers<const N: usize>(value: &str) -> Option<[f32; N]> {
     array.iter().all(|v| v.is_finite()).then_some(array)
 }
 
-/// A value as the page shows it back: at most 24 characters.
 /// A lesson's name as its file gives it: lower-case letters, digits and dashes.
 fn is_lesson_name(text: &str) -> bool {
     (1..=40).contains(&text.len())
@@ -326,6 +325,7 @@ fn is_lesson_name(text: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// A value as the page shows it back: at most 24 characters.
 fn shorten(text: &str) -> String {
     let mut chars = text.chars();
     let short: String = chars.by_ref().take(24).collect();

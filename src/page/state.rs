@@ -503,7 +503,7 @@ impl State {
             .then(|| Effect::ShowModel(checkpoint.clone()))
     }
 
-    /// A new session, the current one's work kept first (see `kept.rs`).
+    /// A new session, the current one's work kept first (see `shelf.rs`).
     pub(super) fn replace_session(&mut self) {
         self.keep_current();
         self.reset_training();

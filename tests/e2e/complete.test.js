@@ -37,8 +37,9 @@ const landing = (page) =>
     const [cx, cy] = plane.dataset.centre.split(',').map(Number);
     const x = Math.round(((encoded[0] - cx) / half + 1) / 2 * plane.width);
     const y = Math.round((1 - (encoded[1] - cy) / half) / 2 * plane.height);
-    // A 5×5 block inside the marker's diamond (7 px to a corner): the cursor, drawn on top, can
-    // cross the diamond with its ring or an arm but never cover the whole block.
+    // A 5×5 block inside the marker's diamond (7 px to a corner): the cursor, drawn on top as it
+    // is here (thin, no grid's halo), can cross the diamond with its ring or an arm but never
+    // cover the whole block.
     const block = plane.getContext('2d').getImageData(x - 2, y - 2, 5, 5).data;
     const colours = Array.from({ length: 25 }, (_, i) => Array.from(block.slice(i * 4, i * 4 + 3)));
     return { marker, encoded, colours };

@@ -1,4 +1,5 @@
-//! Uploads of many files: folders, archives and their limits, label files, bad files among good.
+//! Uploads as a whole: folders, archives and their limits, arrays with label files, bad files
+//! among good ones; and the fuzz targets' entry points on mutated files.
 
 use super::*;
 
@@ -190,28 +191,6 @@ fn archives_over_the_limits_are_refused() {
 /// `cargo fuzz` explores far more (see `scripts/fuzz.sh`); this runs the same entry points on a
 /// few thousand seeded mutations of valid files in every test run.
 #[test]
-fn shapes_drawn_in_slices_are_the_shapes_drawn_at_once() {
-    let config = ShapesConfig {
-        count: 50,
-        size: 12,
-        seed: 4,
-    };
-    let mut maker = ShapeMaker::new(&config);
-    assert!(!maker.make(7));
-    assert_eq!(maker.done(), 7);
-    while !maker.make(7) {}
-    assert_eq!(maker.finish(), generate_shapes(&config));
-}
-
-#[test]
-fn sizes_read_as_people_count_them() {
-    assert_eq!(size_text(64 * 1024 * 1024), "64 MB");
-    assert_eq!(size_text(1536 * 1024), "1.5 MB");
-    assert_eq!(size_text(10_000), "10 KB");
-    assert_eq!(size_text(1), "1 KB");
-}
-
-#[test]
 fn a_zip_holds_each_name_once_and_same_names_are_numbered() {
     let files = [
         file("a/x.png", vec![1]),
@@ -285,39 +264,5 @@ fn fuzz_entry_points_survive_mutated_files() {
         fuzz::idx(&mutate(&gz));
         fuzz::npy(&mutate(&npy_file));
         fuzz::archive(&mutate(&zip_file));
-    }
-}
-
-#[test]
-fn an_animated_gif_holds_each_frame_at_its_scale_and_loops() {
-    use image::AnimationDecoder;
-    let shape = ImageShape::MNIST;
-    let frames: Vec<Vec<f32>> = (0..3)
-        .map(|f| {
-            (0..784)
-                .map(|i| ((i + f * 100) % 784) as f32 / 783.0)
-                .collect()
-        })
-        .collect();
-    let gif = animated_gif(&frames, shape, 4, 80).expect("frames of the model's shape encode");
-    assert!(gif.starts_with(b"GIF89a"));
-    assert!(gif.windows(11).any(|w| w == b"NETSCAPE2.0"), "it loops");
-    let decoded = image::codecs::gif::GifDecoder::new(std::io::Cursor::new(&gif))
-        .expect("a GIF")
-        .into_frames()
-        .collect_frames()
-        .expect("its frames");
-    assert_eq!(decoded.len(), 3);
-    for (frame, pixels) in decoded.iter().zip(&frames) {
-        let image = frame.buffer();
-        assert_eq!(image.dimensions(), (112, 112));
-        // Pixel (x, y) of the model's image fills a 4 × 4 block; GIF's palette rounds a little.
-        for (x, y) in [(0, 0), (13, 7), (27, 27)] {
-            let want = (pixels[y * 28 + x] * 255.0).round() as i32;
-            for (dx, dy) in [(0, 0), (3, 3)] {
-                let got = image.get_pixel(x as u32 * 4 + dx, y as u32 * 4 + dy)[0] as i32;
-                assert!((got - want).abs() <= 8, "({x}, {y}): {got} against {want}");
-            }
-        }
     }
 }
