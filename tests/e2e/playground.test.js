@@ -114,6 +114,8 @@ for (const webgpu of [true, false]) {
       await page.waitForSelector('#train:not([disabled])', { timeout: LONG });
 
       // Train, and watch the loss come down.
+      const heldOutDots = () => page.locator('#loss-chart circle.held-out').count();
+      assert.equal(await heldOutDots(), 0, 'a fresh model has no held-out −ELBO yet');
       await page.click('#train');
       await page.waitForFunction(() => Number(document.querySelector('#step-count').textContent) >= 3, null, { timeout: LONG });
       const early = await totalLoss(page);
@@ -126,6 +128,10 @@ for (const webgpu of [true, false]) {
       const rate = await page.textContent('#samples-per-s');
       console.log(`[${name}] loss ${early.toFixed(1)} → ${late.toFixed(1)} nats; ${rate} samples/s (one step's compute); ~${(((target - 3) * 128) / seconds).toFixed(0)} samples/s (wall clock)`);
       assert.ok(late < early - 50, `the loss should fall clearly: ${early} → ${late}`);
+      if (!webgpu) {
+        // The held-out −ELBO comes at step 50 (then every 50 steps or less often).
+        await page.waitForSelector('#loss-chart circle.held-out', { timeout: LONG });
+      }
       // Training runs in a Web Worker, so that the page stays free: the CPU worker (which on a
       // WebGPU page served the plane until the user trained), and the WebGPU trainer's.
       assert.equal(page.workers().length, webgpu ? 2 : 1, 'training should run in a worker');
