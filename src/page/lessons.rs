@@ -184,8 +184,12 @@ pub fn parse(id: &str, text: &str) -> Result<Lesson, LessonError> {
                     return fail(line, format!("“set:” cannot use {why}"));
                 }
                 // A step sets the page, not the lesson under way.
-                if parsed.link.lesson.is_some() || value.split('&').any(|p| p.starts_with("step="))
-                {
+                let names = |key: &str| {
+                    value
+                        .split('&')
+                        .any(|pair| pair.split('=').next() == Some(key))
+                };
+                if names("lesson") || names("step") {
                     return fail(line, "“set:” cannot name a lesson or a step".into());
                 }
                 step.set = Some(value.to_string());
