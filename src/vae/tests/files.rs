@@ -6,8 +6,7 @@ use super::*;
 fn checkpoints_round_trip_and_resume_exactly() {
     let set = mnist().take(512);
     let device = Device::flex();
-    let mut original = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 6, &device)
-        .expect("VAE-MLP-2 should build");
+    let mut original = mlp2(6);
     train(&mut original, &set, 3, 10);
     let meta = serde_json::json!({ "dataset": "mnist" });
     let bytes = Checkpoint::from_trainer(&original, meta.clone(), true)
@@ -50,8 +49,7 @@ fn checkpoints_round_trip_and_resume_exactly() {
 fn half_precision_files_are_half_the_size_and_decode_alike() {
     let set = mnist().take(256);
     let device = Device::flex();
-    let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 8, &device)
-        .expect("VAE-MLP-2 should build");
+    let mut trainer = mlp2(8);
     train(&mut trainer, &set, 3, 12);
     let full = Checkpoint::from_trainer(&trainer, serde_json::Value::Null, false)
         .expect("saving should work");
@@ -100,8 +98,7 @@ fn half_precision_files_are_half_the_size_and_decode_alike() {
 #[test]
 fn bad_checkpoints_give_errors_and_leave_the_model_alone() {
     let device = Device::flex();
-    let trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 7, &device)
-        .expect("VAE-MLP-2 should build");
+    let trainer = mlp2(7);
     let bytes = Checkpoint::from_trainer(&trainer, serde_json::Value::Null, false)
         .expect("saving should work")
         .to_bytes();
@@ -156,8 +153,7 @@ fn bad_checkpoints_give_errors_and_leave_the_model_alone() {
     .expect("the conv VAE should build");
     let conv_file = Checkpoint::from_trainer(&conv, serde_json::Value::Null, false)
         .expect("saving should work");
-    let mut target = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 8, &device)
-        .expect("VAE-MLP-2 should build");
+    let mut target = mlp2(8);
     let before = decode_grid(&target.inference_model());
     assert!(matches!(
         conv_file.load_into(&mut target),
@@ -222,8 +218,7 @@ fn the_model_file_fuzz_target_survives_mutated_files() {
 
 #[test]
 fn files_with_settings_no_step_can_use_are_refused() {
-    let trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 1, &Device::flex())
-        .expect("VAE-MLP-2 should build");
+    let trainer = mlp2(1);
     let mut checkpoint =
         Checkpoint::from_trainer(&trainer, serde_json::Value::Null, false).expect("should capture");
     for (bad, expected) in [

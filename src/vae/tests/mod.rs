@@ -17,6 +17,12 @@ fn mnist() -> &'static ImageSet {
     SET.get_or_init(|| bundled_mnist().expect("assets/mnist should be readable"))
 }
 
+/// A VAE-MLP-2 trainer on the CPU backend, its weights drawn from `seed`.
+fn mlp2(seed: u64) -> Trainer {
+    Trainer::new(VaeConfig::mlp2(), Hyper::default(), seed, &Device::flex())
+        .expect("VAE-MLP-2 should build")
+}
+
 fn train(trainer: &mut Trainer, set: &ImageSet, steps: usize, seed: u64) -> Vec<StepReport> {
     let mut batches = Batches::new(set.len(), seed);
     (0..steps)
@@ -85,9 +91,7 @@ fn gradients_reach_mean_and_variance_through_the_sample() {
 fn mlp2_learns_mnist() {
     let all = mnist().take(4000);
     let (set, held_out) = (all.take(3000), all.last(1000));
-    let device = Device::flex();
-    let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 1, &device)
-        .expect("VAE-MLP-2 should build");
+    let mut trainer = mlp2(1);
     let before = negative_elbo(&trainer, &held_out);
     let reports = train(&mut trainer, &set, 240, 1);
     let after = negative_elbo(&trainer, &held_out);
@@ -147,8 +151,7 @@ fn the_discriminator_learns_to_tell_real_from_generated() {
 #[test]
 fn a_non_finite_step_is_not_applied() {
     let set = mnist().take(256);
-    let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 3, &Device::flex())
-        .expect("VAE-MLP-2 should build");
+    let mut trainer = mlp2(3);
     let before = weights_of(trainer.vae());
     let mut values = set.pixels[..128 * 784].to_vec();
     values[5] = f32::NAN;
@@ -185,8 +188,7 @@ fn a_non_finite_step_is_not_applied() {
 #[test]
 fn an_update_that_would_break_the_weights_is_refused() {
     let set = mnist().take(256);
-    let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 3, &Device::flex())
-        .expect("VAE-MLP-2 should build");
+    let mut trainer = mlp2(3);
     train(&mut trainer, &set, 2, 4);
     let good = weights_of(trainer.vae());
     // A huge learning rate: Adam moves each weight by about that much, their squares overflow.
@@ -210,8 +212,7 @@ fn an_update_that_would_break_the_weights_is_refused() {
 fn the_guard_on_the_device_and_on_the_host_agree_bit_for_bit() {
     let set = mnist().take(256);
     let run = |on_device: bool| {
-        let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 5, &Device::flex())
-            .expect("VAE-MLP-2 should build");
+        let mut trainer = mlp2(5);
         if on_device {
             trainer.guard_on_the_device();
         }
@@ -275,10 +276,7 @@ fn weights_of<M: Module>(module: &M) -> Vec<u32> {
 #[test]
 fn queued_steps_read_together_equal_steps_read_one_by_one() {
     let set = mnist().take(512);
-    let new = || {
-        Trainer::new(VaeConfig::mlp2(), Hyper::default(), 11, &Device::flex())
-            .expect("VAE-MLP-2 should build")
-    };
+    let new = || mlp2(11);
     let (mut one_by_one, mut queued) = (new(), new());
     let mut batches = Batches::new(set.len(), 11);
     let batches: Vec<Vec<usize>> = (0..6).map(|_| batches.next_batch(64)).collect();
@@ -310,8 +308,7 @@ fn queued_steps_read_together_equal_steps_read_one_by_one() {
 fn the_same_seed_gives_the_same_losses() {
     let set = mnist().take(512);
     let run = |seed| {
-        let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), seed, &Device::flex())
-            .expect("VAE-MLP-2 should build");
+        let mut trainer = mlp2(seed);
         train(&mut trainer, &set, 5, 9)
             .into_iter()
             .map(|r| (r.reconstruction, r.kl))
@@ -324,8 +321,7 @@ fn the_same_seed_gives_the_same_losses() {
 #[test]
 fn cpu_snapshots_decode_like_the_model() {
     let set = mnist().take(256);
-    let mut trainer = Trainer::new(VaeConfig::mlp2(), Hyper::default(), 12, &Device::flex())
-        .expect("VAE-MLP-2 should build");
+    let mut trainer = mlp2(12);
     train(&mut trainer, &set, 2, 12);
     let copy = block_on(to_cpu(trainer.vae())).expect("reading weights should work");
     assert_eq!(decode_grid(&copy), decode_grid(&trainer.inference_model()));
