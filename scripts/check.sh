@@ -16,6 +16,8 @@ cargo clippy --lib --bins --locked --target wasm32-unknown-unknown -- -D warning
 cargo clippy --lib --bins --locked --target wasm32-unknown-unknown --features wgpu -- -D warnings
 step "cargo test (native, CPU backend)"
 cargo test --locked
+step "cargo test: the WebGPU trainer's matrix products on Chromium's SwiftShader (native)"
+cargo test --locked --features wgpu --lib products
 step "trunk build"
 trunk build --dist dist
 step "end-to-end tests in headless Chromium"

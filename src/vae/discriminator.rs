@@ -2,6 +2,7 @@ use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::leaky_relu;
 
+use super::products::linear_forward;
 use crate::data::ImageShape;
 
 /// D(x): the logit that an image is real rather than generated, for VAE-GAN training.
@@ -26,7 +27,7 @@ impl Discriminator {
 
     /// [batch, pixels] in [0, 1] → logits [batch, 1]
     pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
-        self.output
-            .forward(leaky_relu(self.hidden.forward(images), 0.2))
+        let hidden = leaky_relu(linear_forward(&self.hidden, images), 0.2);
+        linear_forward(&self.output, hidden)
     }
 }

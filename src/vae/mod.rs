@@ -10,6 +10,7 @@ pub mod fuzz;
 mod guard;
 pub mod loss;
 mod model;
+mod products;
 mod snapshot;
 mod threads;
 mod training;
@@ -20,6 +21,7 @@ pub use config::{
 };
 pub use discriminator::Discriminator;
 pub use model::{Posterior, Vae};
+pub use products::use_tiled_products;
 pub use snapshot::{read_weights, to_cpu, with_weights};
 pub use training::{
     DiscriminatorReport, Evaluation, Hyper, HyperError, MAX_BATCH, StepReport, TrainError, Trainer,

@@ -5,6 +5,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{relu, sigmoid};
 
 use super::loss;
+use super::products::linear_forward;
 use super::{Architecture, Likelihood, VaeConfig};
 use crate::data::ImageShape;
 
@@ -169,7 +170,7 @@ fn linear_chain(d_input: usize, widths: &[usize], device: &Device) -> Vec<Linear
 
 fn forward_chain(layers: &[Linear], mut x: Tensor<2>) -> Tensor<2> {
     for layer in layers {
-        x = relu(layer.forward(x));
+        x = relu(linear_forward(layer, x));
     }
     x
 }
@@ -195,8 +196,8 @@ impl MlpEncoder {
     fn forward(&self, images: Tensor<2>) -> Posterior {
         let h = forward_chain(&self.hidden, images);
         Posterior {
-            mean: self.mean.forward(h.clone()),
-            log_var: self.log_var.forward(h),
+            mean: linear_forward(&self.mean, h.clone()),
+            log_var: linear_forward(&self.log_var, h),
         }
     }
 }
@@ -219,7 +220,7 @@ impl MlpDecoder {
 
     /// [batch, latent] → [batch, pixels]
     fn forward(&self, z: Tensor<2>) -> Tensor<2> {
-        self.output.forward(forward_chain(&self.hidden, z))
+        linear_forward(&self.output, forward_chain(&self.hidden, z))
     }
 }
 
@@ -279,8 +280,8 @@ impl ConvEncoder {
         }
         let h: Tensor<2> = x.flatten(1, 3);
         Posterior {
-            mean: self.mean.forward(h.clone()),
-            log_var: self.log_var.forward(h),
+            mean: linear_forward(&self.mean, h.clone()),
+            log_var: linear_forward(&self.log_var, h),
         }
     }
 }
@@ -319,7 +320,7 @@ impl ConvDecoder {
     fn forward(&self, z: Tensor<2>) -> Tensor<2> {
         let batch = z.dims()[0];
         let [c, h, w] = self.bottom;
-        let mut x: Tensor<4> = relu(self.input.forward(z)).reshape([batch, c, h, w]);
+        let mut x: Tensor<4> = relu(linear_forward(&self.input, z)).reshape([batch, c, h, w]);
         let last = self.convs.len().saturating_sub(1);
         for (i, conv) in self.convs.iter().enumerate() {
             x = conv.forward(x);

@@ -15,26 +15,14 @@ fn get(object: &JsValue, key: &str) -> Option<JsValue> {
         .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
-/// The browser's WebGPU adapter, as far as the page needs it.
+/// The browser's WebGPU adapter (`GPUAdapter.info`; wgpu's `AdapterInfo` is empty on the web), as
+/// far as the page needs it, on the page or in a worker.
 pub struct Adapter {
     /// The browser's own words for it.
     pub name: String,
     /// A software fallback (`GPUAdapterInfo.isFallbackAdapter`; Chromium's SwiftShader is one):
     /// WebGPU computed on the CPU, far slower than our CPU backend.
     pub fallback: bool,
-}
-
-/// The browser's own words for its adapter (`GPUAdapter.info`; wgpu's `AdapterInfo` is empty on
-/// the web), on the page or in a worker. `Err` says why there is none.
-#[cfg(feature = "wgpu")]
-pub async fn browser_adapter() -> Result<String, String> {
-    adapter().await.map(|a| {
-        if a.fallback {
-            format!("{} (software fallback adapter)", a.name)
-        } else {
-            a.name
-        }
-    })
 }
 
 async fn adapter() -> Result<Adapter, String> {
@@ -118,7 +106,7 @@ pub async fn init_webgpu() -> Result<(burn::tensor::Device, String), String> {
     if let Some(started) = WEBGPU.with_borrow(Clone::clone) {
         return Ok(started);
     }
-    let adapter = browser_adapter().await?;
+    let adapter = adapter().await?;
     let device = match Device::wgpu_options().init_with_setup_async().await {
         Ok((device, _)) => device,
         Err(WgpuInitError::AdapterUnavailable { .. }) => {
@@ -126,6 +114,13 @@ pub async fn init_webgpu() -> Result<(burn::tensor::Device, String), String> {
         }
         Err(error) => return Err(format!("WebGPU could not start: {error}")),
     };
-    WEBGPU.with_borrow_mut(|w| *w = Some((device.clone(), adapter.clone())));
-    Ok((device, adapter))
+    let name = if adapter.fallback {
+        // Such an adapter computes on the CPU, where burn's matmul kernel is ~14× slower than ours.
+        crate::vae::use_tiled_products(&device);
+        format!("{} (software fallback adapter)", adapter.name)
+    } else {
+        adapter.name
+    };
+    WEBGPU.with_borrow_mut(|w| *w = Some((device.clone(), name.clone())));
+    Ok((device, name))
 }
