@@ -278,13 +278,23 @@ fn main() {
         println!(
             "\nThe WebGPU trainer's kernels, natively on SwiftShader (Vulkan), {steps} steps after {warmup}"
         );
-        let figures = webgpu::child("--child-webgpu", &[]).and_then(|out| parse(&out));
-        row("burn wgpu, SwiftShader", &figures);
+        let stock = webgpu::child("--child-webgpu", &[]).and_then(|out| parse(&out));
+        row("burn's matmul", &stock);
+        let tiled = webgpu::child("--child-webgpu", &[("TILED", "1")]).and_then(|out| parse(&out));
+        row("our tiled matmul", &tiled);
+        if let (Some(a), Some(b)) = (&tiled, &stock) {
+            println!(
+                "{:<22} {:>10.2}",
+                "speed tiled÷burn's",
+                a.samples_per_s / b.samples_per_s
+            );
+        }
+        // What the page runs on a software adapter: the tiled kernel.
         for mode in ["--child-webgpu-launches", "--child-webgpu-agreement"] {
             let out = if mode.ends_with("launches") {
                 webgpu::launches()
             } else {
-                webgpu::child(mode, &[])
+                webgpu::child(mode, &[("TILED", "1")])
             };
             print!("{}", out.unwrap_or_default());
         }
@@ -292,7 +302,7 @@ fn main() {
         if std::env::var_os("SOAK").is_some() {
             print!(
                 "{}",
-                webgpu::child("--child-webgpu-soak", &[]).unwrap_or_default()
+                webgpu::child("--child-webgpu-soak", &[("TILED", "1")]).unwrap_or_default()
             );
         }
     }

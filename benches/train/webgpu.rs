@@ -8,7 +8,7 @@ use std::process::Command;
 use burn::tensor::{Device, DeviceKind};
 use pollster::block_on;
 use vae_playground::data::{Batches, bundled_mnist};
-use vae_playground::vae::{Checkpoint, Hyper, Trainer, VaeConfig};
+use vae_playground::vae::{Checkpoint, Hyper, Trainer, VaeConfig, use_tiled_products};
 
 /// Where Debian's Chromium keeps SwiftShader's Vulkan driver and the Vulkan loader it uses.
 const SWIFTSHADER_DIR: &str = "/usr/lib/chromium";
@@ -19,8 +19,14 @@ const COUNTED_STEPS: usize = 5;
 /// Steps over which the losses are compared with the CPU backend's, and their batch size.
 const AGREEMENT: (usize, usize) = (200, 16);
 
+/// SwiftShader's device; with `TILED` in the environment its linear layers multiply through our
+/// tiled kernel, as the page's WebGPU trainer does on a software fallback adapter.
 pub fn device() -> Device {
-    Device::wgpu(DeviceKind::DefaultDevice)
+    let device = Device::wgpu(DeviceKind::DefaultDevice);
+    if std::env::var_os("TILED").is_some() {
+        use_tiled_products(&device);
+    }
+    device
 }
 
 /// This benchmark's executable again, in `mode`, on SwiftShader's Vulkan driver only
@@ -55,6 +61,7 @@ pub fn launches() -> Option<String> {
             ("CUBECL_DEBUG_OPTION", "profile"),
             ("CUBECL_DEBUG_LOG", log_path),
             ("VAE_BENCH_LOG", log_path),
+            ("TILED", "1"),
         ],
     );
     let _ = std::fs::remove_file(&log);
