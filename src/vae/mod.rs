@@ -21,6 +21,7 @@ pub use config::{
 };
 pub use discriminator::Discriminator;
 pub use model::{Posterior, Vae};
+#[cfg(feature = "wgpu")]
 pub use products::use_tiled_products;
 pub use snapshot::{read_weights, to_cpu, with_weights};
 pub use training::{

@@ -9,8 +9,6 @@
 //! Real GPUs keep burn's kernels and its fusion of the bias and activation into the product: only
 //! a device named with [`use_tiled_products`] takes this path.
 
-use std::sync::Mutex;
-
 use burn::nn::Linear;
 use burn::prelude::*;
 
@@ -19,49 +17,15 @@ mod tiled;
 #[cfg(feature = "wgpu")]
 mod wgsl;
 
-/// The devices whose linear layers multiply through the tiled kernel (without autodiff).
-static TILED_DEVICES: Mutex<Vec<Device>> = Mutex::new(Vec::new());
-
-/// From now on, linear layers on `device` (a WebGPU device on a software adapter) multiply
-/// through the tiled kernel; without the `wgpu` feature there is no such device and this does
-/// nothing.
-pub fn use_tiled_products(device: &Device) {
-    let device = device.clone().inner();
-    let mut devices = TILED_DEVICES
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if !devices.contains(&device) {
-        devices.push(device);
-    }
-}
-
-fn wants_tiled(device: &Device) -> bool {
-    cfg!(feature = "wgpu")
-        && TILED_DEVICES
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .contains(&device.clone().inner())
-}
-
-/// `layer` applied to `x`: [batch, d_input] → [batch, d_output].
-pub(super) fn linear_forward(layer: &Linear, x: Tensor<2>) -> Tensor<2> {
-    if !wants_tiled(&x.device()) {
-        return layer.forward(x);
-    }
-    let product = matmul(x, layer.weight.val());
-    match &layer.bias {
-        Some(bias) => product + bias.val().unsqueeze(),
-        None => product,
-    }
-}
-
-/// lhs · rhs through the tiled kernel: [m, k] · [k, n] → [m, n].
 #[cfg(feature = "wgpu")]
-fn matmul(lhs: Tensor<2>, rhs: Tensor<2>) -> Tensor<2> {
-    tiled::matmul(lhs, rhs)
-}
+pub use tiled::use_tiled_products;
 
-#[cfg(not(feature = "wgpu"))]
-fn matmul(lhs: Tensor<2>, rhs: Tensor<2>) -> Tensor<2> {
-    lhs.matmul(rhs)
+/// `layer` applied to `x`: [batch, d_input] → [batch, d_output], through our kernels on a device
+/// named with `use_tiled_products`.
+pub(super) fn linear_forward(layer: &Linear, x: Tensor<2>) -> Tensor<2> {
+    #[cfg(feature = "wgpu")]
+    if tiled::wants(&x.device()) {
+        return tiled::linear_forward(layer, x);
+    }
+    layer.forward(x)
 }

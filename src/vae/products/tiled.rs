@@ -2,6 +2,8 @@
 //! backend (burn's matmul for anything but f32 matrices), a lazy operation under fusion, and a
 //! backward pass made of the same kernels.
 
+use std::sync::Mutex;
+
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
@@ -14,6 +16,7 @@ use burn::backend::{Backend, Dispatch, backend_extension};
 use burn::cubecl::prelude::KernelId;
 use burn::cubecl::server::KernelArguments;
 use burn::cubecl::{CubeCount, CubeDim};
+use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::DType;
 
@@ -22,7 +25,39 @@ use super::wgsl::{Kernel, Matrix};
 /// Invocations per workgroup: along the product's columns, along its rows.
 const WORKGROUP: (u32, u32) = (16, 4);
 
-pub(super) fn matmul(lhs: Tensor<2>, rhs: Tensor<2>) -> Tensor<2> {
+/// The devices whose linear layers multiply through our kernels (without autodiff).
+static TILED_DEVICES: Mutex<Vec<Device>> = Mutex::new(Vec::new());
+
+/// From now on, linear layers on `device` (a WebGPU device on a software adapter) multiply
+/// through our kernels.
+pub fn use_tiled_products(device: &Device) {
+    let device = device.clone().inner();
+    let mut devices = TILED_DEVICES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !devices.contains(&device) {
+        devices.push(device);
+    }
+}
+
+pub(super) fn wants(device: &Device) -> bool {
+    TILED_DEVICES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .contains(&device.clone().inner())
+}
+
+/// `layer` applied to `x` as burn's `Linear` does, its product through our kernels.
+pub(super) fn linear_forward(layer: &Linear, x: Tensor<2>) -> Tensor<2> {
+    let product = matmul(x, layer.weight.val());
+    match &layer.bias {
+        Some(bias) => product + bias.val().unsqueeze(),
+        None => product,
+    }
+}
+
+/// lhs · rhs: [m, k] · [k, n] → [m, n].
+fn matmul(lhs: Tensor<2>, rhs: Tensor<2>) -> Tensor<2> {
     Tensor::from_dispatch(<Dispatch as TiledProducts>::tiled_matmul(
         lhs.into_dispatch(),
         rhs.into_dispatch(),
@@ -281,7 +316,7 @@ mod tests {
 
     fn checks() {
         let gpu = Device::wgpu(DeviceKind::DefaultDevice);
-        super::super::use_tiled_products(&gpu);
+        use_tiled_products(&gpu);
         let cpu = Device::flex();
         let random = |n: usize| -> Vec<f32> {
             read(Tensor::<2>::random(
