@@ -119,8 +119,8 @@ for (const webgpu of [true, false]) {
       await page.click('#train');
       await page.waitForFunction(() => Number(document.querySelector('#step-count').textContent) >= 3, null, { timeout: LONG });
       const early = await totalLoss(page);
-      // SwiftShader runs WebGPU on the CPU, about a hundred times slower: fewer steps there.
-      const target = webgpu ? 10 : 60;
+      // SwiftShader runs WebGPU on the CPU, about nine times slower: fewer steps there.
+      const target = webgpu ? 30 : 60;
       const started = Date.now();
       await page.waitForFunction((n) => Number(document.querySelector('#step-count').textContent) >= n, target, { timeout: LONG });
       const seconds = (Date.now() - started) / 1000;
@@ -128,10 +128,9 @@ for (const webgpu of [true, false]) {
       const rate = await page.textContent('#samples-per-s');
       console.log(`[${name}] loss ${early.toFixed(1)} → ${late.toFixed(1)} nats; ${rate} samples/s (one step's compute); ~${(((target - 3) * 128) / seconds).toFixed(0)} samples/s (wall clock)`);
       assert.ok(late < early - 50, `the loss should fall clearly: ${early} → ${late}`);
-      if (!webgpu) {
-        // The held-out −ELBO comes at step 50 (then every 50 steps or less often).
-        await page.waitForSelector('#loss-chart circle.held-out', { timeout: LONG });
-      }
+      // The held-out −ELBO comes at step 50 (then every 50 steps or less often): on WebGPU, a
+      // forward pass over a thousand images through the same kernels.
+      await page.waitForSelector('#loss-chart circle.held-out', { timeout: LONG });
       // Training runs in a Web Worker, so that the page stays free: the CPU worker (which on a
       // WebGPU page served the plane until the user trained), and the WebGPU trainer's.
       assert.equal(page.workers().length, webgpu ? 2 : 1, 'training should run in a worker');
