@@ -150,11 +150,7 @@ static LAUNCHES: std::sync::Mutex<Vec<Kernel>> = std::sync::Mutex::new(Vec::new(
 
 /// A product of f32 matrices through one of the two kernels (`wgsl.rs`).
 fn launch(lhs: CubeTensor, rhs: CubeTensor) -> CubeTensor {
-    let (m, k, n) = (
-        lhs.meta.shape()[0],
-        lhs.meta.shape()[1],
-        rhs.meta.shape()[1],
-    );
+    let ([m, k], [_, n]) = (lhs.shape(), rhs.shape());
     let kernel = Kernel::for_operands(&lhs, &rhs);
     #[cfg(test)]
     LAUNCHES
@@ -169,19 +165,11 @@ fn launch(lhs: CubeTensor, rhs: CubeTensor) -> CubeTensor {
         client.empty(m * n * size_of::<f32>()),
         DType::F32,
     );
-    let (lhs_strides, rhs_strides) = (lhs.meta.strides(), rhs.meta.strides());
-    let dims: Vec<u8> = [
-        m,
-        k,
-        n,
-        lhs_strides[0],
-        lhs_strides[1],
-        rhs_strides[0],
-        rhs_strides[1],
-    ]
-    .iter()
-    .flat_map(|&d| (d as u32).to_le_bytes())
-    .collect();
+    let ([ls0, ls1], [rs0, rs1]) = (lhs.strides(), rhs.strides());
+    let dims: Vec<u8> = [m, k, n, ls0, ls1, rs0, rs1]
+        .iter()
+        .flat_map(|&d| (d as u32).to_le_bytes())
+        .collect();
     let dims = client.create_from_slice(&dims);
     let (tile_rows, tile_columns) = kernel.tile();
     let cube_dim = CubeDim::new_2d(WORKGROUP.0, WORKGROUP.1);
