@@ -12,18 +12,29 @@ use burn::tensor::{Bool, Transaction};
 use super::{TrainError, threads};
 use std::cell::Cell;
 
-/// Whether every one of `scalars` is finite, as a [1] boolean on the inner (non-autodiff) device.
-pub(super) fn all_finite(scalars: &[Tensor<1>]) -> Tensor<1, Bool> {
-    scalars
-        .iter()
-        .map(|s| s.clone().without_autodiff().is_finite())
-        .reduce(Tensor::bool_and)
-        .expect("the guard should be given at least one value")
+/// Whether any of `scalars` is not finite (or their sum is not: values so large that it
+/// overflows are refused as well), as a [1] boolean on the inner (non-autodiff) device.
+///
+/// Tested through their sum because each test is a few kernel launches: on a GPU a launch costs
+/// more than the arithmetic of [1] values, and the sum's additions fuse into one.
+pub(super) fn any_non_finite(scalars: &[Tensor<1>]) -> Tensor<1, Bool> {
+    non_finite(
+        scalars
+            .iter()
+            .map(|s| s.clone().without_autodiff())
+            .reduce(|sum, s| sum + s)
+            .expect("the guard should be given at least one value"),
+    )
 }
 
-/// One optimizer update of `module` that takes effect only when `ok` holds ([1], on the
-/// gradients' device) and the weights it makes are finite; otherwise every weight stays bit for
-/// bit as it was. Returns the module and whether the update took effect.
+/// NaN or ±∞. burn's `is_finite` negates both tests before joining them: two launches more.
+fn non_finite(value: Tensor<1>) -> Tensor<1, Bool> {
+    value.clone().is_nan().bool_or(value.is_inf())
+}
+
+/// One optimizer update of `module` that is refused when `refused` holds ([1], on the
+/// gradients' device) or the weights it makes are not finite; a refused update leaves every
+/// weight bit for bit as it was. Returns the module and whether the update was refused.
 ///
 /// A refused update's gradients reach the optimizer as zeros, so no NaN enters its moments
 /// (they decay as for a zero gradient). With `host_reads` (the CPU backend, where a read is free
@@ -34,12 +45,18 @@ pub(super) async fn guarded_update<M: Module>(
     learning_rate: f64,
     module: M,
     grads: GradientsParams,
-    ok: Tensor<1, Bool>,
+    refused: Tensor<1, Bool>,
     host_reads: Option<&Cell<u64>>,
 ) -> Result<(M, Tensor<1, Bool>), TrainError> {
     match host_reads {
-        Some(reads) => checked_update(optim, learning_rate, module, grads, ok, reads).await,
-        None => Ok(selected_update(optim, learning_rate, module, grads, ok)),
+        Some(reads) => checked_update(optim, learning_rate, module, grads, refused, reads).await,
+        None => Ok(selected_update(
+            optim,
+            learning_rate,
+            module,
+            grads,
+            refused,
+        )),
     }
 }
 
@@ -49,49 +66,49 @@ fn selected_update<M: Module>(
     learning_rate: f64,
     module: M,
     mut grads: GradientsParams,
-    ok: Tensor<1, Bool>,
+    refused: Tensor<1, Bool>,
 ) -> (M, Tensor<1, Bool>) {
     let before = Weights::of(&module);
-    module.visit(&mut ZeroUnless {
-        ok: ok.clone(),
+    module.visit(&mut ZeroWhere {
+        refused: refused.clone(),
         grads: &mut grads,
     });
     let after = optim.step(learning_rate, module, grads);
-    let taken = ok.bool_and(squared_weights(&after).is_finite());
-    let module = after.map(&mut KeepUnless {
-        taken: taken.clone(),
+    let refused = refused.bool_or(non_finite(squared_weights(&after)));
+    let module = after.map(&mut RestoreWhere {
+        refused: refused.clone(),
         before: before.0.into_iter(),
     });
-    (module, taken)
+    (module, refused)
 }
 
-/// [`guarded_update`] on the host: `ok` is read, the update made only when it holds and kept only
-/// when the weights it makes are finite.
+/// [`guarded_update`] on the host: `refused` is read, the update made only when it does not
+/// hold and kept only when the weights it makes are finite.
 async fn checked_update<M: Module>(
     optim: &mut ModuleOptimizer,
     learning_rate: f64,
     module: M,
     mut grads: GradientsParams,
-    ok: Tensor<1, Bool>,
+    refused: Tensor<1, Bool>,
     reads: &Cell<u64>,
 ) -> Result<(M, Tensor<1, Bool>), TrainError> {
-    if !read_flag(ok.clone(), reads).await? {
+    if read_flag(refused.clone(), reads).await? {
         // As on the device: the optimizer sees zeros (its moments decay), the weights stay.
-        module.visit(&mut ZeroUnless {
-            ok: ok.clone(),
+        module.visit(&mut ZeroWhere {
+            refused: refused.clone(),
             grads: &mut grads,
         });
         let _ = optim.step(learning_rate, module.clone(), grads);
-        return Ok((module, ok));
+        return Ok((module, refused));
     }
     let after = optim.step(learning_rate, module.clone(), grads);
-    let finite = squared_weights(&after).is_finite();
-    let kept = if read_flag(finite.clone(), reads).await? {
-        after
-    } else {
+    let broken = non_finite(squared_weights(&after));
+    let kept = if read_flag(broken.clone(), reads).await? {
         module
+    } else {
+        after
     };
-    Ok((kept, finite))
+    Ok((kept, broken))
 }
 
 async fn read_flag(flag: Tensor<1, Bool>, reads: &Cell<u64>) -> Result<bool, TrainError> {
@@ -127,16 +144,16 @@ fn spread<const D: usize>(flag: &Tensor<1, Bool>, shape: burn::tensor::Shape) ->
     flag.clone().reshape([1; D]).expand(shape)
 }
 
-/// Each gradient replaced by zeros unless `ok`.
-struct ZeroUnless<'a> {
-    ok: Tensor<1, Bool>,
+/// Each gradient replaced by zeros where the step is `refused`.
+struct ZeroWhere<'a> {
+    refused: Tensor<1, Bool>,
     grads: &'a mut GradientsParams,
 }
 
-impl ModuleVisitor for ZeroUnless<'_> {
+impl ModuleVisitor for ZeroWhere<'_> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         if let Some(grad) = self.grads.remove::<D>(param.id) {
-            let refused = spread::<D>(&self.ok, grad.shape()).bool_not();
+            let refused = spread::<D>(&self.refused, grad.shape());
             self.grads.register(param.id, grad.mask_fill(refused, 0.0));
         }
     }
@@ -161,13 +178,13 @@ impl Weights {
     }
 }
 
-/// Each weight as updated when `taken`, else as it was `before`.
-struct KeepUnless {
-    taken: Tensor<1, Bool>,
+/// Each weight as it was `before` where the update is `refused`, else as updated.
+struct RestoreWhere {
+    refused: Tensor<1, Bool>,
     before: std::vec::IntoIter<Tensor<1>>,
 }
 
-impl ModuleMapper for KeepUnless {
+impl ModuleMapper for RestoreWhere {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let before = self
             .before
@@ -177,8 +194,8 @@ impl ModuleMapper for KeepUnless {
             let require_grad = after.is_require_grad();
             let after = after.without_autodiff();
             let shape = after.shape();
-            let taken = spread::<D>(&self.taken, shape.clone());
-            let chosen = before.reshape(shape).mask_where(taken, after);
+            let refused = spread::<D>(&self.refused, shape.clone());
+            let chosen = after.mask_where(refused, before.reshape(shape));
             Tensor::from_inner(chosen).set_require_grad(require_grad)
         })
     }

@@ -10,7 +10,7 @@ use web_time::Instant;
 
 use super::adam::adam;
 use super::elbo::{Elbo, elbo_gradients, forward, pieces};
-use super::guard::{all_finite, guarded_update, read_vectors, squared_gradients};
+use super::guard::{any_non_finite, guarded_update, read_vectors, squared_gradients};
 use super::loss::{bce_with_logits, kl_standard_normal};
 use super::{ConfigError, Discriminator, Vae, VaeConfig};
 use crate::data::Rng;
@@ -195,9 +195,10 @@ pub struct Trainer {
 
 /// A queued step's numbers, still on the device, and what the host knows of it.
 struct Queued {
-    /// [reconstruction, KL, total, ‖g‖², taken] and, with the discriminator, [its loss,
-    /// accuracy, taken, adversarial]: one vector, so one buffer to read.
-    values: Tensor<1>,
+    /// [reconstruction, KL, total, ‖g‖², refused] and, with the discriminator, [its loss,
+    /// accuracy, refused, adversarial], each [1]. Kept apart: joining them would cost a
+    /// kernel launch each on every step, and one read fetches them all in one round trip.
+    values: Vec<Tensor<1>>,
     beta: f32,
     batch: usize,
     discriminator: bool,
@@ -327,29 +328,27 @@ impl Trainer {
         if let Some((_, adversarial)) = &discriminator {
             guarded.push(adversarial.clone());
         }
-        let ok = all_finite(&guarded);
-        let (vae, taken) = guarded_update(
+        let refused = any_non_finite(&guarded);
+        let (vae, refused) = guarded_update(
             &mut self.optim,
             self.hyper.learning_rate,
             self.vae.clone(),
             grads,
-            ok,
+            refused,
             self.reads_are_free.then_some(&self.host_reads),
         )
         .await?;
         self.vae = vae;
         self.step += 1;
 
-        // One vector per step: [reconstruction, KL, total, ‖g‖², taken] then, with the
-        // discriminator, [its loss, accuracy, taken, adversarial].
         let mut values: Vec<Tensor<1>> = guarded.into_iter().take(4).collect();
-        values.push(taken.float());
+        values.push(refused.float());
         if let Some((report, adversarial)) = discriminator {
-            values.push(report);
+            values.extend(report);
             values.push(adversarial);
         }
         self.queued.push(Queued {
-            values: Tensor::cat(values, 0),
+            values,
             beta: beta as f32,
             batch,
             discriminator: self.hyper.discriminator,
@@ -380,11 +379,12 @@ impl Trainer {
             return Ok(Vec::new());
         }
         let queued = std::mem::take(&mut self.queued);
-        let values = read_vectors(
-            queued.iter().map(|q| q.values.clone()).collect(),
+        let mut values = read_vectors(
+            queued.iter().flat_map(|q| q.values.clone()).collect(),
             &self.host_reads,
         )
-        .await?;
+        .await?
+        .into_iter();
         let elapsed_ms = self
             .queued_since
             .take()
@@ -393,10 +393,10 @@ impl Trainer {
         let mut step = self.step.saturating_sub(queued.len() as u64);
         let reports = queued
             .iter()
-            .zip(values)
-            .map(|(q, v)| {
+            .map(|q| {
+                let v: Vec<f32> = values.by_ref().take(q.values.len()).flatten().collect();
                 let at = |i: usize| v.get(i).copied().unwrap_or(f32::NAN);
-                let applied = at(4) == 1.0;
+                let applied = at(4) == 0.0;
                 step += u64::from(applied);
                 StepReport {
                     step,
@@ -410,7 +410,7 @@ impl Trainer {
                     discriminator: q.discriminator.then(|| DiscriminatorReport {
                         loss: at(5),
                         accuracy: at(6),
-                        applied: at(7) == 1.0,
+                        applied: at(7) == 0.0,
                         adversarial: at(8),
                     }),
                     step_ms,
@@ -435,13 +435,13 @@ impl Trainer {
     }
 
     /// The ELBO plus γ · the adversarial loss on the whole batch, after D's own update on it;
-    /// D's [loss, accuracy, taken] and the adversarial loss beside the ELBO's terms.
+    /// D's [loss, accuracy, refused] and the adversarial loss beside the ELBO's terms.
     async fn adversarial_elbo(
         &mut self,
         images: Tensor<2>,
         epsilon: Tensor<2>,
         beta: f64,
-    ) -> Result<(Elbo, (Tensor<1>, Tensor<1>)), TrainError> {
+    ) -> Result<(Elbo, ([Tensor<1>; 3], Tensor<1>)), TrainError> {
         let [batch, _] = images.dims();
         let (reconstruction, kl, logits) = forward(&self.vae, images.clone(), epsilon, batch);
         // Generated images: reconstructions and decodings of prior samples.
@@ -462,12 +462,12 @@ impl Trainer {
     }
 
     /// Updates D with its own optimizer on real images and detached generated ones; its
-    /// [loss, accuracy, taken] (loss and accuracy before the update) on the inner device.
+    /// [loss, accuracy, refused] (loss and accuracy before the update) on the inner device.
     async fn discrimination_phase(
         &mut self,
         real: Tensor<2>,
         fakes: Tensor<2>,
-    ) -> Result<Tensor<1>, TrainError> {
+    ) -> Result<[Tensor<1>; 3], TrainError> {
         let real_logits = self.discriminator.forward(real);
         let fake_logits = self.discriminator.forward(fakes);
         let count = (real_logits.dims()[0] + fake_logits.dims()[0]) as f64;
@@ -476,25 +476,23 @@ impl Trainer {
         let loss = bce_with_logits(real_logits.clone(), real_logits.ones_like()).mean()
             + bce_with_logits(fake_logits.clone(), fake_logits.zeros_like()).mean();
         let grads = GradientsParams::from_grads(loss.backward(), &self.discriminator);
-        let ok = all_finite(&[loss.clone(), squared_gradients(&self.discriminator, &grads)]);
-        let (discriminator, taken) = guarded_update(
+        let refused =
+            any_non_finite(&[loss.clone(), squared_gradients(&self.discriminator, &grads)]);
+        let (discriminator, refused) = guarded_update(
             &mut self.discriminator_optim,
             self.hyper.discriminator_learning_rate,
             self.discriminator.clone(),
             grads,
-            ok,
+            refused,
             self.reads_are_free.then_some(&self.host_reads),
         )
         .await?;
         self.discriminator = discriminator;
-        Ok(Tensor::cat(
-            vec![
-                loss.without_autodiff(),
-                (correct / count).without_autodiff(),
-                taken.float(),
-            ],
-            0,
-        ))
+        Ok([
+            loss.without_autodiff(),
+            (correct / count).without_autodiff(),
+            refused.float(),
+        ])
     }
 
     /// The ELBO terms on `images` ([batch, pixels] on [`Trainer::device`]), with a fixed ε so
