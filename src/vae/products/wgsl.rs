@@ -17,7 +17,7 @@ pub enum Operand {
 /// Which kernel a product takes.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Kernel {
-    /// The fast one: operands read as vec4s in place, a 16×8 block per invocation. k and n come
+    /// The fast one: operands read as vec4s in place, a 16×16 block per invocation. k and n come
     /// in fours, and so do m where lhs is read transposed.
     Vec4 { lhs: Operand, rhs: Operand },
     /// Any strides and sizes (a 2-wide latent layer): scalar reads, a 4×4 block per invocation.
@@ -51,7 +51,7 @@ impl Kernel {
     /// Rows × columns of the product that one invocation computes.
     pub fn tile(self) -> (usize, usize) {
         match self {
-            Kernel::Vec4 { .. } => (16, 8),
+            Kernel::Vec4 { .. } => (16, 16),
             Kernel::Strided => (4, 4),
         }
     }
@@ -87,7 +87,7 @@ pub trait Matrix {
     fn strides(&self) -> [usize; 2];
 }
 
-/// Invocation (x, y) computes rows 16y..16y+16 and columns 8x..8x+8 (two vec4s of them), reading
+/// Invocation (x, y) computes rows 16y..16y+16 and columns 16x..16x+16 (four vec4s of them), reading
 /// four values of k per pass.
 fn vec4_body(s: &mut String, lhs: Operand, rhs: Operand) {
     let (tm, tn) = Kernel::Vec4 { lhs, rhs }.tile();
