@@ -9,6 +9,7 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::{Bool, Transaction};
 
+use super::products::{refuses_in_place, restored_if, zeroed_if};
 use super::{TrainError, threads};
 use std::cell::Cell;
 
@@ -70,13 +71,13 @@ fn selected_update<M: Module>(
 ) -> (M, Tensor<1, Bool>) {
     let before = Weights::of(&module);
     module.visit(&mut ZeroWhere {
-        refused: refused.clone(),
+        refused: Refusal::of(&refused),
         grads: &mut grads,
     });
     let after = optim.step(learning_rate, module, grads);
     let refused = refused.bool_or(non_finite(squared_weights(&after)));
     let module = after.map(&mut RestoreWhere {
-        refused: refused.clone(),
+        refused: Refusal::of(&refused),
         before: before.0.into_iter(),
     });
     (module, refused)
@@ -95,7 +96,7 @@ async fn checked_update<M: Module>(
     if read_flag(refused.clone(), reads).await? {
         // As on the device: the optimizer sees zeros (its moments decay), the weights stay.
         module.visit(&mut ZeroWhere {
-            refused: refused.clone(),
+            refused: Refusal::of(&refused),
             grads: &mut grads,
         });
         let _ = optim.step(learning_rate, module.clone(), grads);
@@ -139,6 +140,46 @@ pub(super) async fn read_vectors(
         .collect()
 }
 
+/// A step's refusal ([1], on the device) as its masks take it: a boolean for burn's masks, or
+/// 1.0 / 0.0 for our kernels on the devices that have them (`products`), which write only when
+/// the step is refused.
+enum Refusal {
+    Mask(Tensor<1, Bool>),
+    InPlace(Tensor<1>),
+}
+
+impl Refusal {
+    fn of(refused: &Tensor<1, Bool>) -> Self {
+        if refuses_in_place(&refused.device()) {
+            Refusal::InPlace(refused.clone().float())
+        } else {
+            Refusal::Mask(refused.clone())
+        }
+    }
+
+    /// `tensor`, or zeros if refused.
+    fn zeroed<const D: usize>(&self, tensor: Tensor<D>) -> Tensor<D> {
+        match self {
+            Refusal::Mask(refused) => {
+                let mask = spread::<D>(refused, tensor.shape());
+                tensor.mask_fill(mask, 0.0)
+            }
+            Refusal::InPlace(refused) => zeroed_if(tensor, refused),
+        }
+    }
+
+    /// `tensor`, or `before` if refused.
+    fn restored<const D: usize>(&self, tensor: Tensor<D>, before: Tensor<D>) -> Tensor<D> {
+        match self {
+            Refusal::Mask(refused) => {
+                let mask = spread::<D>(refused, tensor.shape());
+                tensor.mask_where(mask, before)
+            }
+            Refusal::InPlace(refused) => restored_if(tensor, before, refused),
+        }
+    }
+}
+
 /// `[1; D]`-shaped `flag` spread over `shape`.
 fn spread<const D: usize>(flag: &Tensor<1, Bool>, shape: burn::tensor::Shape) -> Tensor<D, Bool> {
     flag.clone().reshape([1; D]).expand(shape)
@@ -146,15 +187,14 @@ fn spread<const D: usize>(flag: &Tensor<1, Bool>, shape: burn::tensor::Shape) ->
 
 /// Each gradient replaced by zeros where the step is `refused`.
 struct ZeroWhere<'a> {
-    refused: Tensor<1, Bool>,
+    refused: Refusal,
     grads: &'a mut GradientsParams,
 }
 
 impl ModuleVisitor for ZeroWhere<'_> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         if let Some(grad) = self.grads.remove::<D>(param.id) {
-            let refused = spread::<D>(&self.refused, grad.shape());
-            self.grads.register(param.id, grad.mask_fill(refused, 0.0));
+            self.grads.register(param.id, self.refused.zeroed(grad));
         }
     }
 }
@@ -180,7 +220,7 @@ impl Weights {
 
 /// Each weight as it was `before` where the update is `refused`, else as updated.
 struct RestoreWhere {
-    refused: Tensor<1, Bool>,
+    refused: Refusal,
     before: std::vec::IntoIter<Tensor<1>>,
 }
 
@@ -194,8 +234,7 @@ impl ModuleMapper for RestoreWhere {
             let require_grad = after.is_require_grad();
             let after = after.without_autodiff();
             let shape = after.shape();
-            let refused = spread::<D>(&self.refused, shape.clone());
-            let chosen = after.mask_where(refused, before.reshape(shape));
+            let chosen = self.refused.restored(after, before.reshape(shape));
             Tensor::from_inner(chosen).set_require_grad(require_grad)
         })
     }

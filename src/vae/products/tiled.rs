@@ -376,5 +376,7 @@ mod tests {
             vec![vec4(R, R), vec4(R, T), vec4(T, R)],
             "forward, dL/dx = g·wᵀ, dL/dw = xᵀ·g"
         );
+
+        super::super::refusal::checks(&gpu);
     }
 }
