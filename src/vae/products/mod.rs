@@ -6,6 +6,8 @@
 //! kernel makes ~0.4 GFLOP/s there and a training step was 95 % matmul. Our kernels (`wgsl.rs`)
 //! have no workgroup memory and no barriers: each invocation keeps a block of the product in
 //! registers (16×16, reading vec4s in place; 4×4 for other sizes), ~15–18× faster on SwiftShader.
+//! On those adapters the guard's refusals take kernels of ours too (`refusal.rs`): they write
+//! only when a step is refused, where burn's masks pass over every weight on every step.
 //! Real GPUs keep burn's kernels and its fusion of the bias and activation into the product: only
 //! a device named with [`use_tiled_products`] takes this path.
 
