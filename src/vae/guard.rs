@@ -9,6 +9,7 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::{Bool, Transaction};
 
+#[cfg(feature = "wgpu")]
 use super::products::{refuses_in_place, restored_if, zeroed_if};
 use super::{TrainError, threads};
 use std::cell::Cell;
@@ -145,16 +146,17 @@ pub(super) async fn read_vectors(
 /// the step is refused.
 enum Refusal {
     Mask(Tensor<1, Bool>),
+    #[cfg(feature = "wgpu")]
     InPlace(Tensor<1>),
 }
 
 impl Refusal {
     fn of(refused: &Tensor<1, Bool>) -> Self {
+        #[cfg(feature = "wgpu")]
         if refuses_in_place(&refused.device()) {
-            Refusal::InPlace(refused.clone().float())
-        } else {
-            Refusal::Mask(refused.clone())
+            return Refusal::InPlace(refused.clone().float());
         }
+        Refusal::Mask(refused.clone())
     }
 
     /// `tensor`, or zeros if refused.
@@ -164,6 +166,7 @@ impl Refusal {
                 let mask = spread::<D>(refused, tensor.shape());
                 tensor.mask_fill(mask, 0.0)
             }
+            #[cfg(feature = "wgpu")]
             Refusal::InPlace(refused) => zeroed_if(tensor, refused),
         }
     }
@@ -175,6 +178,7 @@ impl Refusal {
                 let mask = spread::<D>(refused, tensor.shape());
                 tensor.mask_where(mask, before)
             }
+            #[cfg(feature = "wgpu")]
             Refusal::InPlace(refused) => restored_if(tensor, before, refused),
         }
     }

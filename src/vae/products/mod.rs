@@ -36,47 +36,10 @@ pub(super) fn linear_forward(layer: &Linear, x: Tensor<2>) -> Tensor<2> {
 
 /// Whether the guard's refusals on `device` go through our in-place kernels ([`zeroed_if`],
 /// [`restored_if`]): on the devices named with `use_tiled_products`.
+#[cfg(feature = "wgpu")]
 pub(super) fn refuses_in_place(device: &Device) -> bool {
-    #[cfg(feature = "wgpu")]
-    return tiled::wants(device);
-    #[cfg(not(feature = "wgpu"))]
-    {
-        let _ = device;
-        false
-    }
+    tiled::wants(device)
 }
 
-/// `tensor`, or zeros where `refused` ([1]: 1.0 refused, 0.0 not) says so.
-pub(super) fn zeroed_if<const D: usize>(tensor: Tensor<D>, refused: &Tensor<1>) -> Tensor<D> {
-    #[cfg(feature = "wgpu")]
-    return refusal::zeroed_if(tensor, refused);
-    #[cfg(not(feature = "wgpu"))]
-    {
-        let mask = spread::<D>(refused, tensor.shape());
-        tensor.mask_fill(mask, 0.0)
-    }
-}
-
-/// `tensor`, or `before` (the same shape) where `refused` ([1]) says so.
-pub(super) fn restored_if<const D: usize>(
-    tensor: Tensor<D>,
-    before: Tensor<D>,
-    refused: &Tensor<1>,
-) -> Tensor<D> {
-    #[cfg(feature = "wgpu")]
-    return refusal::restored_if(tensor, before, refused);
-    #[cfg(not(feature = "wgpu"))]
-    {
-        let mask = spread::<D>(refused, tensor.shape());
-        tensor.mask_where(mask, before)
-    }
-}
-
-#[cfg(not(feature = "wgpu"))]
-fn spread<const D: usize>(refused: &Tensor<1>, shape: Shape) -> Tensor<D, burn::tensor::Bool> {
-    refused
-        .clone()
-        .equal_elem(1.0)
-        .reshape([1; D])
-        .expand(shape)
-}
+#[cfg(feature = "wgpu")]
+pub(super) use refusal::{restored_if, zeroed_if};

@@ -21,7 +21,7 @@ use burn::tensor::{BoolStore, DType};
 const INVOCATIONS: u32 = 64;
 
 /// `tensor`, or zeros where `refused` ([1]: 1.0 refused, 0.0 not) says so.
-pub(super) fn zeroed_if<const D: usize>(tensor: Tensor<D>, refused: &Tensor<1>) -> Tensor<D> {
+pub(in crate::vae) fn zeroed_if<const D: usize>(tensor: Tensor<D>, refused: &Tensor<1>) -> Tensor<D> {
     Tensor::from_dispatch(<Dispatch as Refusals>::zeroed_if(
         tensor.into_dispatch(),
         refused.clone().into_dispatch(),
@@ -29,7 +29,7 @@ pub(super) fn zeroed_if<const D: usize>(tensor: Tensor<D>, refused: &Tensor<1>) 
 }
 
 /// `tensor`, or `before` (the same shape) where `refused` ([1]) says so.
-pub(super) fn restored_if<const D: usize>(
+pub(in crate::vae) fn restored_if<const D: usize>(
     tensor: Tensor<D>,
     before: Tensor<D>,
     refused: &Tensor<1>,
