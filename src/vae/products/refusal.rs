@@ -21,7 +21,10 @@ use burn::tensor::{BoolStore, DType};
 const INVOCATIONS: u32 = 64;
 
 /// `tensor`, or zeros where `refused` ([1]: 1.0 refused, 0.0 not) says so.
-pub(in crate::vae) fn zeroed_if<const D: usize>(tensor: Tensor<D>, refused: &Tensor<1>) -> Tensor<D> {
+pub(in crate::vae) fn zeroed_if<const D: usize>(
+    tensor: Tensor<D>,
+    refused: &Tensor<1>,
+) -> Tensor<D> {
     Tensor::from_dispatch(<Dispatch as Refusals>::zeroed_if(
         tensor.into_dispatch(),
         refused.clone().into_dispatch(),
