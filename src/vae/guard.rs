@@ -124,6 +124,13 @@ pub(super) async fn read_vectors(
     vectors: Vec<Tensor<1>>,
     reads: &Cell<u64>,
 ) -> Result<Vec<Vec<f32>>, TrainError> {
+    let values = read_values(vectors).await?;
+    reads.set(reads.get() + 1);
+    Ok(values)
+}
+
+/// [`read_vectors`] without the count: a future that owns what it reads.
+pub(super) async fn read_values(vectors: Vec<Tensor<1>>) -> Result<Vec<Vec<f32>>, TrainError> {
     let read = vectors
         .into_iter()
         .fold(Transaction::default(), |read, t| read.register(t));
@@ -131,7 +138,6 @@ pub(super) async fn read_vectors(
         .execute_async()
         .await
         .map_err(|e| TrainError::Read(format!("{e}")))?;
-    reads.set(reads.get() + 1);
     data.into_iter()
         .map(|d| {
             d.convert::<f32>()

@@ -11,6 +11,7 @@ mod guard;
 pub mod loss;
 mod model;
 mod products;
+mod reports;
 mod snapshot;
 mod threads;
 mod training;

@@ -1,4 +1,5 @@
 use std::cell::Cell;
+use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use burn::module::{ModuleVisitor, Param};
@@ -12,6 +13,7 @@ use super::adam::adam;
 use super::elbo::{Elbo, elbo_gradients, forward, pieces};
 use super::guard::{any_non_finite, guarded_update, read_vectors, squared_gradients};
 use super::loss::{bce_with_logits, kl_standard_normal};
+use super::reports::{Queued, Reading};
 use super::{ConfigError, Discriminator, Vae, VaeConfig};
 use crate::data::Rng;
 
@@ -188,20 +190,13 @@ pub struct Trainer {
     queued: Vec<Queued>,
     /// When the first of `queued` was queued.
     queued_since: Option<Instant>,
+    /// Reads started and not waited for yet, oldest first (at most one between calls).
+    reading: VecDeque<Reading>,
+    /// When the last read's numbers arrived.
+    last_read: Option<Instant>,
     host_reads: Cell<u64>,
     /// The CPU backend: reading the guard's flag is free there, selecting through it is not.
     reads_are_free: bool,
-}
-
-/// A queued step's numbers, still on the device, and what the host knows of it.
-struct Queued {
-    /// [reconstruction, KL, total, ‖g‖², refused] and, with the discriminator, [its loss,
-    /// accuracy, refused, adversarial], each [1]. Kept apart: joining them would cost a
-    /// kernel launch each on every step, and one read fetches them all in one round trip.
-    values: Vec<Tensor<1>>,
-    beta: f32,
-    batch: usize,
-    discriminator: bool,
 }
 
 /// Width of the discriminator's hidden layer.
@@ -241,6 +236,8 @@ impl Trainer {
             hyper,
             queued: Vec::new(),
             queued_since: None,
+            reading: VecDeque::new(),
+            last_read: None,
             host_reads: Cell::new(0),
             reads_are_free,
         })
@@ -372,54 +369,59 @@ impl Trainer {
         self.host_reads.get()
     }
 
-    /// Reads back the numbers of every queued step in one round trip (waiting for them to be
-    /// computed), in the order they were queued. Their time is shared out evenly.
+    /// Reads back the numbers of every queued step (waiting for them to be computed), in the
+    /// order they were queued: one round trip, or two when a read was already started.
     pub async fn read_reports(&mut self) -> Result<Vec<StepReport>, TrainError> {
-        if self.queued.is_empty() {
+        self.start_reading();
+        let mut reports = Vec::new();
+        while !self.reading.is_empty() {
+            reports.extend(self.finish_reading().await?);
+        }
+        Ok(reports)
+    }
+
+    /// Starts reading back the numbers of the steps queued so far, and returns those of the
+    /// steps whose read the call before started (waiting for them if the device is not done):
+    /// the device computes on while the host waits, and the reports come one call late.
+    /// [`Trainer::read_reports`] reads everything, and so does this on the CPU, where a read
+    /// costs nothing.
+    pub async fn read_earlier_reports(&mut self) -> Result<Vec<StepReport>, TrainError> {
+        if self.reads_are_free {
+            return self.read_reports().await;
+        }
+        self.start_reading();
+        if self.reading.len() < 2 {
             return Ok(Vec::new());
         }
-        let queued = std::mem::take(&mut self.queued);
-        let mut values = read_vectors(
-            queued.iter().flat_map(|q| q.values.clone()).collect(),
-            &self.host_reads,
-        )
-        .await?
-        .into_iter();
-        let elapsed_ms = self
-            .queued_since
-            .take()
-            .map_or(0.0, |since| since.elapsed().as_secs_f64() * 1000.0);
-        let step_ms = elapsed_ms / queued.len() as f64;
-        let mut step = self.step.saturating_sub(queued.len() as u64);
-        let reports = queued
-            .iter()
-            .map(|q| {
-                let v: Vec<f32> = values.by_ref().take(q.values.len()).flatten().collect();
-                let at = |i: usize| v.get(i).copied().unwrap_or(f32::NAN);
-                let applied = at(4) == 0.0;
-                step += u64::from(applied);
-                StepReport {
-                    step,
-                    reconstruction: at(0),
-                    kl: at(1),
-                    total: at(2),
-                    beta: q.beta,
-                    grad_norm: at(3).sqrt(),
-                    applied,
-                    rolled_back: !applied && (0..4).all(|i| at(i).is_finite()),
-                    discriminator: q.discriminator.then(|| DiscriminatorReport {
-                        loss: at(5),
-                        accuracy: at(6),
-                        applied: at(7) == 0.0,
-                        adversarial: at(8),
-                    }),
-                    step_ms,
-                    samples_per_s: q.batch as f64 / (step_ms / 1000.0),
-                    host_reads: self.host_reads.get(),
-                }
-            })
-            .collect();
-        self.step = step;
+        self.finish_reading().await
+    }
+
+    /// Starts reading the queued steps' numbers: their copies go on the device's queue now.
+    fn start_reading(&mut self) {
+        if self.queued.is_empty() {
+            return;
+        }
+        let steps = std::mem::take(&mut self.queued);
+        let since = self.queued_since.take();
+        self.reading
+            .push_back(Reading::start(steps, since, &self.host_reads));
+    }
+
+    /// Waits for the oldest started read: its reports, refused steps taken off the count.
+    async fn finish_reading(&mut self) -> Result<Vec<StepReport>, TrainError> {
+        let Some(reading) = self.reading.pop_front() else {
+            return Ok(Vec::new());
+        };
+        // `step` counts every step queued since the last read finished as applied.
+        let unread: usize = self.reading.iter().map(Reading::steps).sum::<usize>()
+            + self.queued.len()
+            + reading.steps();
+        let count = reading.steps() as u64;
+        let applied_before = self.step.saturating_sub(unread as u64);
+        let reports = reading.finish(applied_before, self.last_read).await?;
+        self.last_read = Some(Instant::now());
+        let applied = reports.last().map_or(applied_before, |r| r.step) - applied_before;
+        self.step -= count - applied;
         Ok(reports)
     }
 
@@ -543,6 +545,8 @@ impl Trainer {
         self.rng = Rng::new(rng_state);
         self.queued.clear();
         self.queued_since = None;
+        self.reading.clear();
+        self.last_read = None;
         self.vae = vae;
         self.discriminator = discriminator;
         self.optim = optim;

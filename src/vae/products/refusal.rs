@@ -183,7 +183,8 @@ fn main(@builtin(local_invocation_index) i: u32) {{
 pub(super) static IN_PLACE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// On SwiftShader, from the products' test (`tiled.rs`): each refusal in place and through
-/// burn's masks, and a trainer on the device refusing a poisoned step bit for bit.
+/// burn's masks, and a trainer on the device refusing a poisoned step bit for bit (and reading
+/// its numbers while later steps queue).
 #[cfg(test)]
 pub(super) fn checks(gpu: &Device) {
     use std::sync::atomic::Ordering::SeqCst;
@@ -275,7 +276,28 @@ pub(super) fn checks(gpu: &Device) {
         20,
         "refusals made in place"
     );
-    let report = block_on(trainer.step(batch(images))).expect("a step");
+    let report = block_on(trainer.step(batch(images.clone()))).expect("a step");
     assert!(report.applied, "and training goes on");
     assert_ne!(bits(&trainer), good);
+
+    // Reads overlapped with the next steps, a refused step among them: the reports come one
+    // call late, in order, the refused step left out of the count.
+    let mut poisoned = images.clone();
+    poisoned[99] = f32::NAN;
+    let applied_before = trainer.steps();
+    for values in [images.clone(), poisoned] {
+        block_on(trainer.queue_step(batch(values))).expect("a step should queue");
+    }
+    let early = block_on(trainer.read_earlier_reports()).expect("the read should start");
+    assert!(
+        early.is_empty() && trainer.queued() == 0,
+        "started, not waited for"
+    );
+    block_on(trainer.queue_step(batch(images))).expect("a step should queue");
+    let mut reports = block_on(trainer.read_earlier_reports()).expect("the reports");
+    reports.extend(block_on(trainer.read_reports()).expect("the last report"));
+    let seen: Vec<(u64, bool)> = reports.iter().map(|r| (r.step, r.applied)).collect();
+    let n = applied_before;
+    assert_eq!(seen, vec![(n + 1, true), (n + 1, false), (n + 2, true)]);
+    assert_eq!(trainer.steps(), n + 2);
 }

@@ -304,6 +304,69 @@ fn queued_steps_read_together_equal_steps_read_one_by_one() {
     assert_eq!(weights_of(one_by_one.vae()), weights_of(queued.vae()));
 }
 
+/// Reads started while later steps queue (`read_earlier_reports`) give, one call late, the
+/// reports that stepping one at a time gives, a refused step's place in the count included (on
+/// the CPU they are read at once).
+#[test]
+fn overlapped_reads_give_the_reports_of_steps_read_one_by_one() {
+    let set = mnist().take(512);
+    let mut batches = Batches::new(set.len(), 13);
+    let batches: Vec<Vec<usize>> = (0..6).map(|_| batches.next_batch(64)).collect();
+    let images = |trainer: &Trainer, k: usize| {
+        let mut values: Vec<f32> = batches[k]
+            .iter()
+            .flat_map(|&i| set.pixels[i * 784..(i + 1) * 784].iter().copied())
+            .collect();
+        if k == 2 {
+            values[7] = f32::NAN;
+        }
+        Tensor::from_data(TensorData::new(values, [64, 784]), trainer.device())
+    };
+    for on_the_device in [false, true] {
+        let new = || {
+            let mut trainer = mlp2(13);
+            if on_the_device {
+                trainer.guard_on_the_device();
+            }
+            trainer
+        };
+        let (mut one_by_one, mut overlapped) = (new(), new());
+        let singles: Vec<StepReport> = (0..6)
+            .map(|k| block_on(one_by_one.step(images(&one_by_one, k))).expect("a step"))
+            .collect();
+        assert!(!singles[2].applied, "the poisoned step should be refused");
+
+        let mut late = Vec::new();
+        for pair in 0..3 {
+            for k in [2 * pair, 2 * pair + 1] {
+                block_on(overlapped.queue_step(images(&overlapped, k))).expect("a step");
+            }
+            let earlier = block_on(overlapped.read_earlier_reports()).expect("reports");
+            // One call late on a device; on the CPU, where reads are free, at once.
+            let expected = if on_the_device && pair == 0 { 0 } else { 2 };
+            assert_eq!(
+                earlier.len(),
+                expected,
+                "guarded on the device: {on_the_device}"
+            );
+            late.extend(earlier);
+        }
+        late.extend(block_on(overlapped.read_reports()).expect("the last reports"));
+        // As bits: the refused step's NaNs should match too.
+        let numbers = |r: &StepReport| {
+            let bits = [r.reconstruction, r.kl, r.grad_norm].map(f32::to_bits);
+            (r.step, r.applied, bits)
+        };
+        assert_eq!(
+            singles.iter().map(numbers).collect::<Vec<_>>(),
+            late.iter().map(numbers).collect::<Vec<_>>(),
+            "guarded on the device: {on_the_device}"
+        );
+        assert_eq!(overlapped.steps(), 5);
+        assert_eq!(weights_of(one_by_one.vae()), weights_of(overlapped.vae()));
+    }
+}
+
 #[test]
 fn the_same_seed_gives_the_same_losses() {
     let set = mnist().take(512);
