@@ -102,16 +102,18 @@ fn measure(device: Device, model: Model, warmup_steps: usize, steps: usize) -> F
             .collect()
     };
     let (pool_128, pool_1) = (pool(BATCH), pool(1));
-    // Steps are queued back to back and their numbers read every READ_EVERY steps, as the
-    // page's session reads them.
+    // Steps are queued back to back and their numbers read every READ_EVERY steps (the reads
+    // overlapped with the next steps), as the page's session reads them.
     let mut run = |n: usize, size: usize| {
         let pool = if size == 1 { &pool_1 } else { &pool_128 };
         let (start, reads) = (Instant::now(), trainer.host_reads());
         for i in 0..n {
             block_on(trainer.queue_step(pool[i % pool.len()].clone()))
                 .expect("training should run");
-            if (i + 1) % READ_EVERY == 0 || i + 1 == n {
+            if i + 1 == n {
                 block_on(trainer.read_reports()).expect("the numbers should read back");
+            } else if (i + 1) % READ_EVERY == 0 {
+                block_on(trainer.read_earlier_reports()).expect("the numbers should read back");
             }
         }
         let syncs_per_step = (trainer.host_reads() - reads) as f64 / n as f64;

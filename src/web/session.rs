@@ -201,8 +201,16 @@ pub async fn run(
         let stopping = !running && pending_steps == 0;
         let due = stopping || now - last_report > REPORT_EVERY_MS;
         if due || trainer.queued() >= queue_depth {
-            if let Err(error) = read_into(&mut trainer, &mut reports).await {
-                return failed(error);
+            // On a GPU the steps just queued are read while the device computes on, and the
+            // reports of those before come back; stopping, everything is read.
+            let read = if stopping {
+                trainer.read_reports().await
+            } else {
+                trainer.read_earlier_reports().await
+            };
+            match read {
+                Ok(read) => reports.extend(read),
+                Err(error) => return failed(error.to_string()),
             }
             if let Some(last) = reports.last() {
                 queue_depth = (REPORT_EVERY_MS / last.step_ms.max(0.1))
@@ -210,7 +218,9 @@ pub async fn run(
             }
         }
         if due {
-            stepped(&mut reports, batches.epoch);
+            if !reports.is_empty() {
+                stepped(&mut reports, batches.epoch);
+            }
             last_report = now;
         }
 
