@@ -24,10 +24,9 @@ pub use discriminator::Discriminator;
 pub use model::{Posterior, Vae};
 #[cfg(feature = "wgpu")]
 pub use products::use_tiled_products;
+pub use reports::{DiscriminatorReport, StepReport};
 pub use snapshot::{read_weights, to_cpu, with_weights};
-pub use training::{
-    DiscriminatorReport, Evaluation, Hyper, HyperError, MAX_BATCH, StepReport, TrainError, Trainer,
-};
+pub use training::{Evaluation, Hyper, HyperError, MAX_BATCH, TrainError, Trainer};
 
 #[cfg(test)]
 mod tests;

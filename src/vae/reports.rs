@@ -1,4 +1,5 @@
-//! Reading queued steps' numbers back from the device, many steps in one round trip.
+//! What a step did (`StepReport`), and reading queued steps' numbers back from the device, many
+//! steps in one round trip.
 //!
 //! A read can be started and waited for later (`Reading`): its copies go on the device's queue
 //! when it starts, ahead of the steps queued after it, so the device computes those while the host
@@ -10,10 +11,47 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use burn::prelude::*;
+use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
+use super::TrainError;
 use super::guard::read_values;
-use super::{DiscriminatorReport, StepReport, TrainError};
+
+/// What one step did. Losses are means over the batch, in nats per image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepReport {
+    /// Steps applied so far, this one included if it was applied.
+    pub step: u64,
+    pub reconstruction: f32,
+    pub kl: f32,
+    /// Reconstruction + β·KL (+ γ·adversarial when the discriminator is on).
+    pub total: f32,
+    pub beta: f32,
+    pub grad_norm: f32,
+    /// False when a loss or gradient was NaN or infinite: the weights were left as they were.
+    pub applied: bool,
+    /// The losses and gradients were finite but the update would have made the weights NaN or
+    /// infinite: the weights stayed as they were (and this step was not applied).
+    pub rolled_back: bool,
+    pub discriminator: Option<DiscriminatorReport>,
+    pub step_ms: f64,
+    pub samples_per_s: f64,
+    /// The trainer's reads from the device so far (host synchronisations), this report's
+    /// included: steps are read back several at a time.
+    #[serde(default)]
+    pub host_reads: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiscriminatorReport {
+    /// D's binary cross-entropy on real and generated images (before its update).
+    pub loss: f32,
+    /// D's accuracy on the same images, in [0, 1] (before its update).
+    pub accuracy: f32,
+    /// The decoder's non-saturating loss against D (after D's update).
+    pub adversarial: f32,
+    pub applied: bool,
+}
 
 /// A queued step's numbers, still on the device, and what the host knows of it.
 pub(super) struct Queued {

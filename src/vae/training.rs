@@ -13,7 +13,7 @@ use super::adam::adam;
 use super::elbo::{Elbo, elbo_gradients, forward, pieces};
 use super::guard::{any_non_finite, guarded_update, read_vectors, squared_gradients};
 use super::loss::{bce_with_logits, kl_standard_normal};
-use super::reports::{Queued, Reading};
+use super::reports::{Queued, Reading, StepReport};
 use super::{ConfigError, Discriminator, Vae, VaeConfig};
 use crate::data::Rng;
 
@@ -111,42 +111,6 @@ impl Hyper {
         }
         Ok(())
     }
-}
-
-/// What one step did. Losses are means over the batch, in nats per image.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StepReport {
-    /// Steps applied so far, this one included if it was applied.
-    pub step: u64,
-    pub reconstruction: f32,
-    pub kl: f32,
-    /// Reconstruction + β·KL (+ γ·adversarial when the discriminator is on).
-    pub total: f32,
-    pub beta: f32,
-    pub grad_norm: f32,
-    /// False when a loss or gradient was NaN or infinite: the weights were left as they were.
-    pub applied: bool,
-    /// The losses and gradients were finite but the update would have made the weights NaN or
-    /// infinite: the weights stayed as they were (and this step was not applied).
-    pub rolled_back: bool,
-    pub discriminator: Option<DiscriminatorReport>,
-    pub step_ms: f64,
-    pub samples_per_s: f64,
-    /// The trainer's reads from the device so far (host synchronisations), this report's
-    /// included: steps are read back several at a time.
-    #[serde(default)]
-    pub host_reads: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DiscriminatorReport {
-    /// D's binary cross-entropy on real and generated images (before its update).
-    pub loss: f32,
-    /// D's accuracy on the same images, in [0, 1] (before its update).
-    pub accuracy: f32,
-    /// The decoder's non-saturating loss against D (after D's update).
-    pub adversarial: f32,
-    pub applied: bool,
 }
 
 /// The ELBO terms on held-out images, in nats per image.
