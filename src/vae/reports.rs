@@ -83,20 +83,17 @@ pub(super) struct Reading {
 }
 
 impl Reading {
-    /// Starts reading `steps` (queued from `since` on): the device's copies are queued now.
+    /// Starts reading `steps` (at least one, queued from `since` on), counted in `host_reads`:
+    /// the device's copies are queued now.
     pub(super) fn start(
         steps: Vec<Queued>,
         since: Option<Instant>,
         host_reads: &Cell<u64>,
     ) -> Self {
-        let mut read: Pin<Box<dyn Future<Output = Values>>> = if steps.is_empty() {
-            Box::pin(std::future::ready(Ok(Vec::new())))
-        } else {
-            host_reads.set(host_reads.get() + 1);
-            Box::pin(read_values(
-                steps.iter().flat_map(|q| q.values.clone()).collect(),
-            ))
-        };
+        host_reads.set(host_reads.get() + 1);
+        let mut read: Pin<Box<dyn Future<Output = Values>>> = Box::pin(read_values(
+            steps.iter().flat_map(|q| q.values.clone()).collect(),
+        ));
         // burn's reads are lazy futures: polled once, this one runs up to waiting for the device,
         // its copies queued (on the CPU it is done at once).
         let values = match read.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
@@ -128,10 +125,7 @@ impl Reading {
             Arrival::Waiting(read) => read.await?,
             Arrival::Arrived(values) => values?,
         };
-        let from = match (self.since, previous) {
-            (Some(since), Some(previous)) => Some(since.max(previous)),
-            (since, previous) => since.or(previous),
-        };
+        let from = [self.since, previous].into_iter().flatten().max();
         let elapsed_ms = from.map_or(0.0, |from| from.elapsed().as_secs_f64() * 1000.0);
         let step_ms = elapsed_ms / self.steps.len().max(1) as f64;
         let mut values = values.into_iter();

@@ -135,7 +135,7 @@ pub async fn run(
         let idle = !running && pending_steps == 0;
         let next = if idle {
             // Nothing may stay unread or unreported while the session waits.
-            if let Err(error) = read_into(&mut trainer, &mut reports).await {
+            if let Err(error) = read_into(&mut trainer, &mut reports, false).await {
                 return failed(error);
             }
             if !reports.is_empty() {
@@ -157,7 +157,7 @@ pub async fn run(
                 Command::Run(run) => {
                     let pausing = running && !run;
                     running = run;
-                    if let Err(error) = read_into(&mut trainer, &mut reports).await {
+                    if let Err(error) = read_into(&mut trainer, &mut reports, false).await {
                         return failed(error);
                     }
                     if !reports.is_empty() {
@@ -203,14 +203,8 @@ pub async fn run(
         if due || trainer.queued() >= queue_depth {
             // On a GPU the steps just queued are read while the device computes on, and the
             // reports of those before come back; stopping, everything is read.
-            let read = if stopping {
-                trainer.read_reports().await
-            } else {
-                trainer.read_earlier_reports().await
-            };
-            match read {
-                Ok(read) => reports.extend(read),
-                Err(error) => return failed(error.to_string()),
+            if let Err(error) = read_into(&mut trainer, &mut reports, !stopping).await {
+                return failed(error);
             }
             if let Some(last) = reports.last() {
                 queue_depth = (REPORT_EVERY_MS / last.step_ms.max(0.1))
@@ -251,9 +245,19 @@ pub async fn run(
     }
 }
 
-/// Reads back the numbers of the steps queued on the device, after `reports`.
-async fn read_into(trainer: &mut Trainer, reports: &mut Vec<StepReport>) -> Result<(), String> {
-    reports.extend(trainer.read_reports().await.map_err(|e| e.to_string())?);
+/// Reads back the numbers of the steps queued on the device, after `reports`: all of them, or
+/// with `earlier` those whose read was started the last time (starting the read of the rest).
+async fn read_into(
+    trainer: &mut Trainer,
+    reports: &mut Vec<StepReport>,
+    earlier: bool,
+) -> Result<(), String> {
+    let read = if earlier {
+        trainer.read_earlier_reports().await
+    } else {
+        trainer.read_reports().await
+    };
+    reports.extend(read.map_err(|e| e.to_string())?);
     Ok(())
 }
 
