@@ -380,12 +380,10 @@ impl Trainer {
         let unread: usize = self.reading.iter().map(Reading::steps).sum::<usize>()
             + self.queued.len()
             + reading.steps();
-        let count = reading.steps() as u64;
         let applied_before = self.step.saturating_sub(unread as u64);
         let reports = reading.finish(applied_before, self.last_read).await?;
         self.last_read = Some(Instant::now());
-        let applied = reports.last().map_or(applied_before, |r| r.step) - applied_before;
-        self.step -= count - applied;
+        self.step -= reports.iter().filter(|r| !r.applied).count() as u64;
         Ok(reports)
     }
 
